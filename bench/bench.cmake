@@ -1,0 +1,2 @@
+# Benchmarks: built by `make bench`, never timed inside unit tests.
+add_custom_target(benches)

@@ -1,0 +1,2 @@
+/* placeholder removed when the module lands */
+typedef int tb_store_unit_;

@@ -1,0 +1,117 @@
+/* store.h - where sessions, cars and laps live. An interface (a table of
+ * function pointers, like SQLite's VFS) with backends chosen by URL
+ * scheme: "sqlite:PATH" (or a bare path) today, "mysql://..." later.
+ * Callers use the store_* wrappers only, never the table. A lap is
+ * written whole in one transaction, its channels in one compressed
+ * columnar blob (lapblob.h), and reads back bit-for-bit as written.
+ * A store handle is used by one thread at a time. */
+#ifndef TB_STORE_H
+#define TB_STORE_H
+
+#include "../core/core.h"
+
+struct store;
+
+/* Row of the sessions table as listed. */
+struct store_session_row {
+	int64_t id;
+	struct tb_session_info info;
+	int64_t n_laps;
+	int32_t best_lap_ms; /* TB_TIME_UNKNOWN when no timed lap */
+};
+
+/* Row of the laps table as listed (no samples). */
+struct store_lap_row {
+	int64_t id, session_id;
+	uint8_t car_index;
+	char driver[TB_NAME_MAX];
+	uint32_t lap_number;
+	int32_t lap_time_ms;
+	int32_t sector_ms[3];
+	uint32_t flags;
+	int64_t n_samples;
+	tb_chmask chans;
+	int64_t blob_bytes;
+};
+
+typedef int (*store_session_cb)(void *ctx, const struct store_session_row *r);
+typedef int (*store_lap_cb)(void *ctx, const struct store_lap_row *r);
+
+/* The backend table. version lets fields be appended later. Every
+ * function returns a status and fills err on failure. */
+struct store_ops {
+	int version;
+	const char *scheme; /* "sqlite" */
+	enum tb_status (*open)(const char *target, struct store **out,
+			       struct tb_error *err);
+	void (*close)(struct store *st);
+	enum tb_status (*session_put)(struct store *st,
+				      const struct tb_session_info *info,
+				      int64_t *out_id, struct tb_error *err);
+	enum tb_status (*car_put)(struct store *st, int64_t session_id,
+				  const struct tb_car_info *car,
+				  struct tb_error *err);
+	enum tb_status (*lap_put)(struct store *st, int64_t session_id,
+				  const struct tb_lap *lap, int64_t *out_id,
+				  struct tb_error *err);
+	enum tb_status (*lap_get)(struct store *st, int64_t lap_id,
+				  struct tb_lap *out, struct store_lap_row *row,
+				  struct tb_error *err);
+	enum tb_status (*sessions_list)(struct store *st, store_session_cb cb,
+					void *ctx, struct tb_error *err);
+	enum tb_status (*laps_list)(struct store *st, int64_t session_id,
+				    store_lap_cb cb, void *ctx,
+				    struct tb_error *err);
+	enum tb_status (*session_get)(struct store *st, int64_t session_id,
+				      struct store_session_row *out,
+				      struct tb_error *err);
+	int (*schema_version)(struct store *st);
+};
+
+/* Every backend's handle starts with this base. */
+struct store {
+	const struct store_ops *ops;
+};
+
+/* Open by URL: "sqlite:PATH", "sqlite://PATH" or a bare PATH (SQLite).
+ * Creates and migrates the schema as needed. *out is NULL on failure. */
+enum tb_status store_open(const char *url, struct store **out,
+			  struct tb_error *err) TB_WUR;
+/* Close; NULL is a no-op. */
+void store_close(struct store *st);
+
+/* Insert or find the session with (game, source_uid); update its track,
+ * kind and weather to info's non-unknown values. */
+enum tb_status store_session_put(struct store *st,
+				 const struct tb_session_info *info,
+				 int64_t *out_id, struct tb_error *err) TB_WUR;
+/* Insert or update car car->car_index of a session (driver, team...). */
+enum tb_status store_car_put(struct store *st, int64_t session_id,
+			     const struct tb_car_info *car,
+			     struct tb_error *err) TB_WUR;
+/* Store one whole lap (metadata + blob) in one transaction. lap is
+ * borrowed. Storing the same (session, car, lap_number) again replaces
+ * the earlier row in the same transaction. */
+enum tb_status store_lap_put(struct store *st, int64_t session_id,
+			     const struct tb_lap *lap, int64_t *out_id,
+			     struct tb_error *err) TB_WUR;
+/* Read a lap back; out must be initialised (its old contents are
+ * released). row may be NULL. TB_ERR_NOTFOUND for an unknown id. */
+enum tb_status store_lap_get(struct store *st, int64_t lap_id,
+			     struct tb_lap *out, struct store_lap_row *row,
+			     struct tb_error *err) TB_WUR;
+/* List sessions, newest first; cb returns non-zero to stop. */
+enum tb_status store_sessions_list(struct store *st, store_session_cb cb,
+				   void *ctx, struct tb_error *err) TB_WUR;
+/* List a session's laps by car then lap number. TB_ERR_NOTFOUND if the
+ * session does not exist. */
+enum tb_status store_laps_list(struct store *st, int64_t session_id,
+			       store_lap_cb cb, void *ctx,
+			       struct tb_error *err) TB_WUR;
+enum tb_status store_session_get(struct store *st, int64_t session_id,
+				 struct store_session_row *out,
+				 struct tb_error *err) TB_WUR;
+/* Current schema version of an open store. */
+int store_schema_version(struct store *st);
+
+#endif /* TB_STORE_H */

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Install the Debian packages trailbrake needs, only those missing.
+# Idempotent; runs as root (or through sudo) on Debian 12.
+set -eu
+
+PKGS="gcc make cmake pkg-config clang-format
+libsqlite3-dev libzstd-dev libmicrohttpd-dev libpcap-dev libcmocka-dev
+tcpdump"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "deps: need root (or sudo) to install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
