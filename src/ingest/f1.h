@@ -91,6 +91,14 @@ struct f1_lap_car {
 	uint8_t penalties, total_warnings, corner_cutting_warnings;
 	uint8_t grid_position, driver_status, result_status;
 	uint8_t pit_lane_timer_active;
+	/* Also decoded (0 where the format lacks the field). */
+	uint32_t delta_front_ms, delta_leader_ms; /* 2023+; minutes folded */
+	float safety_car_delta;			  /* s */
+	uint8_t unserved_drive_through, unserved_stop_go;
+	uint16_t pit_lane_time_ms, pit_stop_timer_ms;
+	uint8_t pit_stop_serve_pen;
+	float speed_trap_kmh;	 /* 2024+: fastest speed-trap speed */
+	uint8_t speed_trap_lap; /* 2024+: 255 none */
 };
 
 struct f1_event {
@@ -101,6 +109,17 @@ struct f1_event {
 	uint32_t flashback_frame_id; /* FLBK */
 	float flashback_session_time;
 	uint32_t button_status; /* BUTN */
+	/* Further details, 0 unless the code carries them. */
+	uint8_t other_vehicle_idx; /* PENA other, OVTK overtaken, COLL,
+				    * SPTP fastest vehicle */
+	uint8_t penalty_type, infringement_type; /* PENA */
+	uint8_t penalty_time, penalty_lap, places_gained;
+	float speed_kmh, fastest_speed_kmh; /* SPTP */
+	uint8_t is_overall_fastest, is_driver_fastest;
+	uint8_t num_lights;  /* STLG */
+	uint8_t reason;	     /* RTMT (2025), DRSD (2024+) */
+	float stop_time_s;   /* SGSV (2025) */
+	uint8_t safety_car_type, safety_car_event; /* SCAR */
 };
 
 struct f1_participant {
@@ -108,6 +127,9 @@ struct f1_participant {
 	uint8_t nationality;
 	char name[F1_NAME_MAX + 1]; /* NUL-terminated UTF-8 */
 	uint8_t your_telemetry, show_online_names, platform;
+	uint16_t tech_level;	  /* 2024+ */
+	uint8_t num_colours;	  /* 2025 */
+	uint8_t livery[4][3];	  /* 2025: RGB livery colours */
 };
 
 struct f1_participants {
@@ -152,13 +174,21 @@ struct f1_history_lap {
 	uint8_t valid_flags; /* bit0 lap, bit1 s1, bit2 s2, bit3 s3 */
 };
 
+struct f1_tyre_stint {
+	uint8_t end_lap; /* 255: current set */
+	uint8_t actual_compound, visual_compound;
+};
+
 struct f1_session_history {
 	uint8_t car_idx, num_laps, num_tyre_stints;
 	uint8_t best_lap, best_s1_lap, best_s2_lap, best_s3_lap;
 	struct f1_history_lap laps[F1_HISTORY_LAPS];
+	struct f1_tyre_stint stints[F1_HISTORY_STINTS];
 };
 
-/* Player-only extra motion data (2023+; id 13). Wheel order RL,RR,FL,FR. */
+/* Player-only extra motion data (2023+; id 13; 2022 sends a subset inside
+ * Motion, see f1_packet.motion22_ex). Wheel order RL,RR,FL,FR. Fields a
+ * format does not send are 0. */
 struct f1_motion_ex {
 	float susp_pos[4], susp_vel[4], susp_acc[4];
 	float wheel_speed[4], wheel_slip_ratio[4], wheel_slip_angle[4];
@@ -166,7 +196,14 @@ struct f1_motion_ex {
 	float height_cog_ground;
 	float local_vel[3], ang_vel[3], ang_acc[3];
 	float front_wheels_angle;
-	float wheel_vert_force[4]; /* 2024+ */
+	float wheel_vert_force[4]; /* 2023+ (217-byte packet ends here) */
+	/* 2024+ (237 bytes) */
+	float front_aero_height, rear_aero_height; /* m */
+	float front_roll_angle, rear_roll_angle;   /* rad */
+	float chassis_yaw;			   /* rad, relative to velocity */
+	/* 2025 (273 bytes) */
+	float chassis_pitch;			   /* rad, relative to velocity */
+	float wheel_camber[4], wheel_camber_gain[4]; /* rad */
 };
 
 /* A decoded packet: header plus the body for its id. Bodies of ids this
@@ -188,6 +225,9 @@ struct f1_packet {
 		struct f1_session_history history;
 		struct f1_motion_ex motion_ex;
 	} u;
+	/* Motion (id 0) of format 2022 only: the player's extra motion data
+	 * that later formats send as MotionEx (id 13). Untouched otherwise. */
+	struct f1_motion_ex motion22_ex;
 };
 
 /* Decode one datagram. Checks, in order: at least a 2022 header's bytes

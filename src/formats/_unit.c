@@ -1,2 +1,0 @@
-/* placeholder removed when the module lands */
-typedef int tb_formats_unit_;

@@ -1,0 +1,61 @@
+/* laps.h - the per-car lap assembler, common to every source. It takes
+ * canonical frames with the source's own lap state (lap counter, the
+ * game's lap and sector times, validity, pit) and hands whole laps to a
+ * callback: lap and sector times come from the game, never from our own
+ * clock; a session time going back (flashback, reset) rewinds the lap in
+ * progress; laps whose start was not seen are marked incomplete. */
+#ifndef TB_INGEST_LAPS_H
+#define TB_INGEST_LAPS_H
+
+#include "../core/core.h"
+
+/* The source's lap state that comes with one frame of one car. */
+struct lap_state {
+	uint32_t lap_num;     /* game's lap number, 1-based; 0 unknown */
+	int32_t last_lap_ms;  /* last completed lap; <= 0 unknown */
+	int32_t cur_lap_ms;   /* time into this lap; < 0 unknown */
+	int32_t sector_ms[2]; /* this lap's sector 1, 2 so far; <= 0 none */
+	bool invalid;	      /* the game says this lap is invalid */
+	bool cut;	      /* ... and the reason is a track-limit cut */
+	bool in_pit;	      /* in the pit lane */
+	bool out_lap;	      /* the game says this is an out lap */
+	bool in_lap;	      /* the game says this is an in lap */
+};
+
+/* A finished lap handed over. lap's contents are the callee's: move them
+ * out with tb_lap_move (or leave them; the assembler releases what is
+ * left after the call). */
+typedef void (*lap_done_fn)(void *ctx, struct tb_lap *lap);
+
+struct lap_asm;
+
+/* Counters of what the assembler did, for logs and /metrics. */
+struct lap_asm_stats {
+	uint64_t frames;	   /* frames taken */
+	uint64_t laps_complete;	   /* laps handed over with a game time */
+	uint64_t laps_incomplete;  /* laps handed over without one */
+	uint64_t rewinds;	   /* session time went back */
+	uint64_t discarded;	   /* samples dropped (rewind into a lap
+				      already handed over, overflow) */
+};
+
+/* n_cars slots (car indexes 0..n_cars-1). The callback is borrowed. */
+enum tb_status lap_asm_create(unsigned n_cars, lap_done_fn done, void *ctx,
+			      struct lap_asm **out) TB_WUR;
+void lap_asm_destroy(struct lap_asm *a);
+
+/* Take one frame of car `car`. The frame must have TB_CH_TIME (session
+ * time, s). Out-of-range cars are TB_ERR_RANGE. TB_ERR_NOMEM / LIMIT
+ * leave the lap in progress as it was (the sample is counted as
+ * discarded). */
+enum tb_status lap_asm_frame(struct lap_asm *a, unsigned car,
+			     const struct tb_frame *f,
+			     const struct lap_state *ls) TB_WUR;
+
+/* End of session (or shutdown): hand over every lap in progress, marked
+ * incomplete, and forget all cars. */
+void lap_asm_flush(struct lap_asm *a);
+
+const struct lap_asm_stats *lap_asm_stats(const struct lap_asm *a);
+
+#endif /* TB_INGEST_LAPS_H */

@@ -1,0 +1,30 @@
+/* server_int.h - internals shared by the daemon's files: the metrics
+ * the receiver and writer publish (atomics, read by the HTTP thread) and
+ * the HTTP endpoint. */
+#ifndef TB_SERVER_INT_H
+#define TB_SERVER_INT_H
+
+#include <stdatomic.h>
+
+#include "server.h"
+
+struct srv_metrics {
+	atomic_uint_fast64_t datagrams, bytes, frames, sessions, rewinds;
+	atomic_uint_fast64_t packets[F1_PACKET__COUNT];
+	atomic_uint_fast64_t rejected[INGEST_REJ__COUNT];
+	atomic_uint_fast64_t laps_queued, laps_stored, laps_failed;
+	atomic_uint_fast64_t laps_dropped, samples_stored, queue_depth;
+	atomic_uint_fast64_t record_errors, http_requests;
+	uint64_t started_ns;
+};
+
+struct srv_http;
+
+/* Start the HTTP endpoint on addr:port; metrics are borrowed and must
+ * outlive it. */
+enum tb_status srv__http_start(const char *addr, uint16_t port,
+			       struct srv_metrics *m, struct srv_http **out,
+			       struct tb_error *err);
+void srv__http_stop(struct srv_http *h);
+
+#endif /* TB_SERVER_INT_H */
