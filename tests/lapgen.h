@@ -78,8 +78,8 @@ static inline enum tb_status lg_realistic_lap(struct tb_lap *lap,
 		z += v / 60.0 * sin(yaw);
 		int gear = 1 + (int)(kmh_f / 45.0);
 		gear = gear > 8 ? 8 : gear;
-		int rpm = 7000 + (int)(kmh_f * 37) % 4800 +
-			  (int)(lg_noise(&s) * 20);
+		int rpm =
+		    7000 + (int)(kmh_f * 37) % 4800 + (int)(lg_noise(&s) * 20);
 		fuel -= 0.0003 + 0.00002 * thr;
 		ers += (brk > 0.1 ? 900.0 : -400.0 * thr);
 
@@ -88,10 +88,12 @@ static inline enum tb_status lg_realistic_lap(struct tb_lap *lap,
 		tb_frame_set(&f, TB_CH_LAP_TIME, lg_f32(t));
 		tb_frame_set(&f, TB_CH_LAP_DIST, lg_f32(dist));
 		tb_frame_set(&f, TB_CH_SPEED, (double)kmh / 3.6);
-		tb_frame_set(&f, TB_CH_THROTTLE,
-			     lg_f32(lg_clamp(thr + 0.002 * lg_noise(&s), 0, 1)));
-		tb_frame_set(&f, TB_CH_BRAKE,
-			     lg_f32(lg_clamp(brk + 0.002 * lg_noise(&s), 0, 1)));
+		tb_frame_set(
+		    &f, TB_CH_THROTTLE,
+		    lg_f32(lg_clamp(thr + 0.002 * lg_noise(&s), 0, 1)));
+		tb_frame_set(
+		    &f, TB_CH_BRAKE,
+		    lg_f32(lg_clamp(brk + 0.002 * lg_noise(&s), 0, 1)));
 		tb_frame_set(&f, TB_CH_STEER,
 			     lg_f32(steer + 0.003 * lg_noise(&s)));
 		tb_frame_set(&f, TB_CH_GEAR, gear);
@@ -120,7 +122,8 @@ static inline enum tb_status lg_realistic_lap(struct tb_lap *lap,
 			psi[w] += 0.00002 * (tyre[w] - 95);
 			btemp[w] += brk > 0.2 ? 4.0 : -1.0;
 			btemp[w] = lg_clamp(btemp[w], 300, 1000);
-			tb_frame_set(&f, TB_CH_TYRE_SURF_FL + w, lrint(tyre[w]));
+			tb_frame_set(&f, TB_CH_TYRE_SURF_FL + w,
+				     lrint(tyre[w]));
 			tb_frame_set(&f, TB_CH_TYRE_INNER_FL + w,
 				     lrint(inner[w]));
 			tb_frame_set(&f, TB_CH_BRAKE_TEMP_FL + w,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -66,6 +67,14 @@ static inline char *tbt_tmpdir(void)
 	char tmpl[] = "/tmp/tbtest.XXXXXX";
 	char *d = mkdtemp(tmpl);
 	return d ? strdup(d) : NULL;
+}
+
+/* Sleep for ms milliseconds (usleep is not POSIX 2008). */
+static inline void tbt_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0) {
+	}
 }
 
 #endif /* TB_TEST_H */

@@ -32,11 +32,11 @@ static void load(const char *name, struct f1_packet *p, size_t *len_out)
 		*len_out = len;
 }
 
-#define assert_float_near(a, b, eps)                                         \
-	do {                                                                 \
-		double a_ = (a), b_ = (b);                                   \
-		if (fabs(a_ - b_) > (eps))                                   \
-			fail_msg("%s = %.6f, expected %.6f", #a, a_, b_);    \
+#define assert_float_near(a, b, eps)                                           \
+	do {                                                                   \
+		double a_ = (a), b_ = (b);                                     \
+		if (fabs(a_ - b_) > (eps))                                     \
+			fail_msg("%s = %.6f, expected %.6f", #a, a_, b_);      \
 	} while (0)
 
 /* Every file: decodes, its format/id/event code match its name
@@ -88,14 +88,14 @@ static void test_headers(void **state)
 		uint64_t uid;
 		uint8_t year, major, minor;
 	} t[] = {
-		{"2022-00.bin", 595028885941540715ull, 0, 1, 19},
-		{"2022-07.bin", 595028885941540715ull, 0, 1, 19},
-		{"2023-00.bin", 0x68f65200bf7d356dull, 23, 1, 21},
-		{"2023-13.bin", 0x68f65200bf7d356dull, 23, 1, 21},
-		{"2024-00.bin", 0x2fbbc3bbcb0b8c58ull, 24, 1, 17},
-		{"2024-11.bin", 0x2fbbc3bbcb0b8c58ull, 24, 1, 17},
-		{"2024-03-CHQF.bin", 0x2fbbc3bbcb0b8c58ull, 24, 1, 17},
-		{"2023-03-CHQF.bin", 0x4bd44e6c9bf2a6e0ull, 23, 1, 21},
+	    {"2022-00.bin", 595028885941540715ull, 0, 1, 19},
+	    {"2022-07.bin", 595028885941540715ull, 0, 1, 19},
+	    {"2023-00.bin", 0x68f65200bf7d356dull, 23, 1, 21},
+	    {"2023-13.bin", 0x68f65200bf7d356dull, 23, 1, 21},
+	    {"2024-00.bin", 0x2fbbc3bbcb0b8c58ull, 24, 1, 17},
+	    {"2024-11.bin", 0x2fbbc3bbcb0b8c58ull, 24, 1, 17},
+	    {"2024-03-CHQF.bin", 0x2fbbc3bbcb0b8c58ull, 24, 1, 17},
+	    {"2023-03-CHQF.bin", 0x4bd44e6c9bf2a6e0ull, 23, 1, 21},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		load(t[i].file, &p, NULL);
@@ -133,12 +133,10 @@ static void test_sessions(void **state)
 		enum tb_session_kind kind;
 		const char *name;
 	} t[] = {
-		{"2022-01.bin", 3, 5408, 10, 5, 23, 29, TB_SESSION_RACE,
-		 "Sakhir"},
-		{"2023-01.bin", 0, 5276, 10, 5, 34, 38, TB_SESSION_RACE,
-		 "Melbourne"},
-		{"2024-01.bin", 3, 5408, 15, 5, 25, 32, TB_SESSION_RACE,
-		 "Sakhir"},
+	    {"2022-01.bin", 3, 5408, 10, 5, 23, 29, TB_SESSION_RACE, "Sakhir"},
+	    {"2023-01.bin", 0, 5276, 10, 5, 34, 38, TB_SESSION_RACE,
+	     "Melbourne"},
+	    {"2024-01.bin", 3, 5408, 15, 5, 25, 32, TB_SESSION_RACE, "Sakhir"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		load(t[i].file, &p, NULL);
@@ -356,15 +354,15 @@ int main(void)
 		return TB_SKIP_CODE;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_file_decodes),
-		cmocka_unit_test(test_headers),
-		cmocka_unit_test(test_sessions),
-		cmocka_unit_test(test_lap_data),
-		cmocka_unit_test(test_participants),
-		cmocka_unit_test(test_motion),
-		cmocka_unit_test(test_motion_ex),
-		cmocka_unit_test(test_telemetry_status_history),
-		cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_every_file_decodes),
+	    cmocka_unit_test(test_headers),
+	    cmocka_unit_test(test_sessions),
+	    cmocka_unit_test(test_lap_data),
+	    cmocka_unit_test(test_participants),
+	    cmocka_unit_test(test_motion),
+	    cmocka_unit_test(test_motion_ex),
+	    cmocka_unit_test(test_telemetry_status_history),
+	    cmocka_unit_test(test_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

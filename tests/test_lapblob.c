@@ -72,20 +72,20 @@ static void test_paths(void **state)
 		tb_frame_set(&f, TB_CH_THROTTLE, lg_f32(lg_unit(&s)));
 		tb_frame_set(&f, TB_CH_TYRE_PRESS_FL,
 			     (double)(float)(20 + lg_unit(&s)) *
-				     TB_KPA_PER_PSI);
+				 TB_KPA_PER_PSI);
 		tb_frame_set(&f, TB_CH_G_LAT, lg_noise(&s));
-		tb_frame_set(&f, TB_CH_YAW, (double)(i % 360) *
-						    (3.14159265358979323846 /
-						     180.0));
+		tb_frame_set(&f, TB_CH_YAW,
+			     (double)(i % 360) *
+				 (3.14159265358979323846 / 180.0));
 		/* Integers but for one -0.0: not an integer channel. */
 		tb_frame_set(&f, TB_CH_RPM, i == 250 ? -0.0 : 9000.0 + i);
 		/* Specials: NaN payloads, infinities, denormals, -0.0. */
 		static const uint64_t special[] = {
-			0x7ff8000000000001ull, 0x7ff0000000000123ull,
-			0xfff8dead0000beefull, 0x7ff0000000000000ull,
-			0xfff0000000000000ull, 0x0000000000000001ull,
-			0x800fffffffffffffull, 0x8000000000000000ull,
-			0x3ff0000000000000ull};
+		    0x7ff8000000000001ull, 0x7ff0000000000123ull,
+		    0xfff8dead0000beefull, 0x7ff0000000000000ull,
+		    0xfff0000000000000ull, 0x0000000000000001ull,
+		    0x800fffffffffffffull, 0x8000000000000000ull,
+		    0x3ff0000000000000ull};
 		tb_frame_set(&f, TB_CH_ROLL, from_bits(special[i % 9]));
 		/* float32 specials: quiet NaN, inf, denormal, -0. */
 		static const float fs[] = {FLT_MIN / 4, -0.0f, INFINITY,
@@ -108,8 +108,7 @@ static void test_paths(void **state)
 	assert_int_equal(st.method[TB_CH_THROTTLE], LAPBLOB_F32);
 	assert_int_equal(st.scale[TB_CH_THROTTLE], LAPBLOB_SC_NONE);
 	assert_int_equal(st.method[TB_CH_TYRE_PRESS_FL], LAPBLOB_F32);
-	assert_int_equal(st.scale[TB_CH_TYRE_PRESS_FL],
-			 LAPBLOB_SC_MUL_KPA_PSI);
+	assert_int_equal(st.scale[TB_CH_TYRE_PRESS_FL], LAPBLOB_SC_MUL_KPA_PSI);
 	assert_int_equal(st.method[TB_CH_G_LAT], LAPBLOB_F64);
 	assert_int_equal(st.method[TB_CH_RPM], LAPBLOB_F32);
 	assert_int_equal(st.method[TB_CH_ROLL], LAPBLOB_F64);
@@ -146,8 +145,8 @@ static double random_value(uint64_t *s, int kind, size_t i, double *acc)
 
 static void random_lap(struct tb_lap *lap, uint64_t *s)
 {
-	size_t n = lg_next(s) % 4 == 0 ? lg_next(s) % 5
-					: (size_t)(lg_next(s) % 3000);
+	size_t n =
+	    lg_next(s) % 4 == 0 ? lg_next(s) % 5 : (size_t)(lg_next(s) % 3000);
 	tb_chmask pool = lg_next(s) & ((TB_CHBIT(TB_CH__COUNT - 1) << 1) - 1);
 	int kind[TB_CH__COUNT];
 	double acc[TB_CH__COUNT] = {0};
@@ -368,6 +367,20 @@ static void test_corrupt_random(void **state)
 	tb_buf_release(&blob);
 }
 
+/* The blob CRC (IEEE), so crafted blobs get past it to the checks
+ * behind it. */
+static void set_crc(uint8_t *p, size_t len)
+{
+	uint32_t crc = 0xffffffffu;
+	tb_st_u32le(p + 24, 0);
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc & 1) ? 0xedb88320u ^ (crc >> 1) : crc >> 1;
+	}
+	tb_st_u32le(p + 24, crc ^ 0xffffffffu);
+}
+
 /* A blob around a hand-made body, compressed properly, so the checks
  * behind zstd's checksum get exercised. */
 static size_t craft(uint8_t *out, size_t cap, uint32_t n, uint64_t chans,
@@ -379,12 +392,16 @@ static size_t craft(uint8_t *out, size_t cap, uint32_t n, uint64_t chans,
 	tb_st_u32le(out + 8, n);
 	tb_st_u64le(out + 12, chans);
 	tb_st_u32le(out + 20, (uint32_t)body_len);
+	tb_st_u32le(out + 24, 0);
 	ZSTD_CCtx *cc = ZSTD_createCCtx();
 	ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
-	size_t r = ZSTD_compress2(cc, out + 24, cap - 24, body, body_len);
+	size_t r = ZSTD_compress2(cc, out + LAPBLOB_HEADER_BYTES,
+				  cap - LAPBLOB_HEADER_BYTES, body, body_len);
 	ZSTD_freeCCtx(cc);
 	assert_false(ZSTD_isError(r));
-	return 24 + r;
+	size_t len = LAPBLOB_HEADER_BYTES + r;
+	set_crc(out, len);
+	return len;
 }
 
 struct crafted {
@@ -400,44 +417,73 @@ static void test_corrupt_crafted(void **state)
 	(void)state;
 	const uint64_t spd = TB_CHBIT(TB_CH_SPEED); /* 16: varint 0x10 */
 	const struct crafted cases[] = {
-		{"valid: 2 int samples", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 2, 2, 2}, 10},
-		{"n disagrees", 3, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 2, 2, 2}, 10},
-		{"varint overflow", 2, spd,
-		 {0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-		  0x02},
-		 11},
-		{"mask outside chans", 2, spd, {2, 0x10, 0, 0x11}, 4},
-		{"bad mask mode", 2, spd, {2, 0x10, 7, 0x10}, 4},
-		{"mask runs short", 2, spd, {2, 0x10, 1, 2, 0x10, 1, 0, 0},
-		 8},
-		{"mask runs long", 2, spd, {2, 0x10, 1, 2, 0x10, 1, 0, 5}, 8},
-		{"wrong channel id", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_TIME, 0, 0, 2, 2, 2}, 10},
-		{"bad encoding", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 3, 0, 2, 2, 2}, 10},
-		{"bad scale", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 200, 2, 2, 2}, 10},
-		{"payload past end", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 9, 2, 2}, 10},
-		{"payload short", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 1, 2}, 9},
-		{"payload long", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 3, 2, 2, 2}, 11},
-		{"f32 payload odd", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0},
-		 15},
-		{"trailing bytes", 2, spd,
-		 {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 2, 2, 2, 0}, 11},
-		{"too many samples", TB_LAP_MAX_SAMPLES + 1, spd, {0}, 1},
-		{"unknown channel", 0, (uint64_t)1 << 63, {0}, 1},
+	    {"valid: 2 int samples",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 2, 2, 2},
+	     10},
+	    {"n disagrees",
+	     3,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 2, 2, 2},
+	     10},
+	    {"varint overflow",
+	     2,
+	     spd,
+	     {0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02},
+	     11},
+	    {"mask outside chans", 2, spd, {2, 0x10, 0, 0x11}, 4},
+	    {"bad mask mode", 2, spd, {2, 0x10, 7, 0x10}, 4},
+	    {"mask runs short", 2, spd, {2, 0x10, 1, 2, 0x10, 1, 0, 0}, 8},
+	    {"mask runs long", 2, spd, {2, 0x10, 1, 2, 0x10, 1, 0, 5}, 8},
+	    {"wrong channel id",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_TIME, 0, 0, 2, 2, 2},
+	     10},
+	    {"bad encoding",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 3, 0, 2, 2, 2},
+	     10},
+	    {"bad scale",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 200, 2, 2, 2},
+	     10},
+	    {"payload past end",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 9, 2, 2},
+	     10},
+	    {"payload short",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 1, 2},
+	     9},
+	    {"payload long",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 3, 2, 2, 2},
+	     11},
+	    {"f32 payload odd",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0},
+	     15},
+	    {"trailing bytes",
+	     2,
+	     spd,
+	     {2, 0x10, 0, 0x10, TB_CH_SPEED, 0, 0, 2, 2, 2, 0},
+	     11},
+	    {"too many samples", TB_LAP_MAX_SAMPLES + 1, spd, {0}, 1},
+	    {"unknown channel", 0, (uint64_t)1 << 63, {0}, 1},
 	};
 	uint8_t blob[256];
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct crafted *c = &cases[i];
-		size_t len = craft(blob, sizeof(blob), c->n, c->chans,
-				   c->body, c->body_len);
+		size_t len = craft(blob, sizeof(blob), c->n, c->chans, c->body,
+				   c->body_len);
 		if (i == 0) {
 			struct tb_lap out;
 			struct tb_error err;
@@ -454,13 +500,51 @@ static void test_corrupt_crafted(void **state)
 	/* A body size over the cap, and a bad magic / version. */
 	size_t len = craft(blob, sizeof(blob), 2, spd, cases[0].body, 10);
 	tb_st_u32le(blob + 20, TB_BLOB_MAX_BYTES + 1);
+	set_crc(blob, len);
 	expect_corrupt(blob, len, "body over cap");
 	len = craft(blob, sizeof(blob), 2, spd, cases[0].body, 10);
 	blob[4] = LAPBLOB_VERSION + 1;
+	set_crc(blob, len);
 	expect_corrupt(blob, len, "newer version");
 	blob[4] = LAPBLOB_VERSION;
 	blob[0] = 'X';
+	set_crc(blob, len);
 	expect_corrupt(blob, len, "magic");
+	/* A zstd frame header bit zstd itself ignores: the CRC sees it. */
+	len = craft(blob, sizeof(blob), 2, spd, cases[0].body, 10);
+	blob[LAPBLOB_HEADER_BYTES + 4] ^= 0x10;
+	expect_corrupt(blob, len, "unused zstd bit");
+}
+
+/* Garbage channel sections behind a valid prefix, wrapped with a good
+ * CRC and zstd frame so that the body parser itself sees them: only OK
+ * (garbage that happens to be well formed) or TB_ERR_CORRUPT. */
+static void test_corrupt_bodies(void **state)
+{
+	(void)state;
+	uint64_t s = 1234;
+	uint8_t body[96], blob[512];
+	for (int k = 0; k < 20000; k++) {
+		uint32_t n = (uint32_t)(lg_next(&s) % 6);
+		uint64_t chans = lg_next(&s) & 0x13;
+		size_t len = 0;
+		body[len++] = (uint8_t)n;
+		body[len++] = (uint8_t)chans;
+		body[len++] = 0;
+		body[len++] = (uint8_t)(chans & lg_next(&s));
+		size_t extra = (size_t)(lg_next(&s) % 60);
+		for (size_t i = 0; i < extra; i++) {
+			uint64_t r = lg_next(&s);
+			/* Plausible channel headers now and then. */
+			body[len++] =
+			    (uint8_t)(r % 3 == 0 ? (r >> 8) % 5 : r >> 16);
+		}
+		size_t blen = craft(blob, sizeof(blob), n, chans, body, len);
+		struct tb_error err;
+		enum tb_status st = try_decode(blob, blen, &err);
+		if (st != TB_OK && st != TB_ERR_CORRUPT)
+			fail_msg("body %d: %s", k, tb_status_name(st));
+	}
 }
 
 /* The realistic lap meets the size target: <= 2 bytes per sample of
@@ -486,14 +570,15 @@ static void test_size_target(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_random_roundtrips),
-		cmocka_unit_test(test_dense_and_edges),
-		cmocka_unit_test(test_alloc_failures),
-		cmocka_unit_test(test_corrupt_truncations_and_flips),
-		cmocka_unit_test(test_corrupt_random),
-		cmocka_unit_test(test_corrupt_crafted),
-		cmocka_unit_test(test_size_target),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_random_roundtrips),
+	    cmocka_unit_test(test_dense_and_edges),
+	    cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_corrupt_truncations_and_flips),
+	    cmocka_unit_test(test_corrupt_random),
+	    cmocka_unit_test(test_corrupt_crafted),
+	    cmocka_unit_test(test_corrupt_bodies),
+	    cmocka_unit_test(test_size_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

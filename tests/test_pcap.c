@@ -35,8 +35,8 @@ enum {
 };
 
 #define TS_SEC 1588619326u /* 2020-05-04 19:08:46 UTC */
-#define IP_A 0x0a000001u   /* 10.0.0.1 */
-#define IP_B 0x0a000002u   /* 10.0.0.2 */
+#define IP_A   0x0a000001u /* 10.0.0.1 */
+#define IP_B   0x0a000002u /* 10.0.0.2 */
 #define PORT_A 50000
 #define PORT_B 20777
 
@@ -143,7 +143,7 @@ struct ip4_opt {
 	unsigned ihl_words; /* 5 normally */
 	unsigned frag;	    /* flags + offset field */
 	unsigned proto;
-	int udp_len_delta;  /* added to the UDP length field */
+	int udp_len_delta; /* added to the UDP length field */
 };
 
 static const struct ip4_opt IP4_PLAIN = {5, 0x4000, 17, 0};
@@ -275,66 +275,63 @@ struct link_case {
 
 #define PL PAYLOAD_LEN
 static const struct link_case CASES[] = {
-	{K_ETH, "ethernet", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_UDP, 0, PL},
-	{K_ETH_VLAN1, "one 802.1Q tag", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_UDP, 0, PL},
-	{K_ETH_VLAN2, "802.1ad + 802.1Q tags", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_UDP, 0, PL},
-	{K_ETH_VLAN3, "three tags", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_NOT_UDP, 0, 0},
-	{K_ETH_ARP, "ARP", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_NOT_UDP, 0,
-	 0},
-	{K_ETH_IP_OPTIONS, "IPv4 with options (IHL 7)", LT_ETHERNET,
-	 DLT_EN10MB_, FMT__FRAME_UDP, 0, PL},
-	{K_ETH_PADDED, "short UDP padded to 60 bytes", LT_ETHERNET,
-	 DLT_EN10MB_, FMT__FRAME_UDP, 0, 2},
-	{K_ETH_FRAG_FIRST, "first IPv4 fragment", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_FRAGMENT, 0, 0},
-	{K_ETH_FRAG_LATER, "later IPv4 fragment", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_FRAGMENT, 0, 0},
-	{K_ETH_TCP, "TCP", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_NOT_UDP, 0,
-	 0},
-	{K_ETH_IP6, "IPv6 UDP", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_UDP, 1,
-	 PL},
-	{K_ETH_IP6_HBH, "IPv6 hop-by-hop + UDP", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_UDP, 1, PL},
-	{K_ETH_IP6_FRAG, "IPv6 fragment", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_FRAGMENT, 1, 0},
-	{K_ETH_IP6_ATOMIC_FRAG, "IPv6 atomic fragment", LT_ETHERNET,
-	 DLT_EN10MB_, FMT__FRAME_UDP, 1, PL},
-	{K_ETH_IP6_TCP, "IPv6 TCP", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_NOT_UDP, 1, 0},
-	{K_ETH_SHORT, "10-byte Ethernet frame", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_TRUNCATED, 0, 0},
-	{K_ETH_UDP_TRUNC, "UDP cut by the snap length", LT_ETHERNET,
-	 DLT_EN10MB_, FMT__FRAME_TRUNCATED, 0, 0},
-	{K_ETH_UDP_LEN_BAD, "UDP length beyond IP length", LT_ETHERNET,
-	 DLT_EN10MB_, FMT__FRAME_BAD_HEADER, 0, 0},
-	{K_ETH_IHL4, "IPv4 IHL 4", LT_ETHERNET, DLT_EN10MB_,
-	 FMT__FRAME_BAD_HEADER, 0, 0},
-	{K_RAW4, "raw IPv4", LT_RAW, DLT_RAW_, FMT__FRAME_UDP, 0, PL},
-	{K_RAW6, "raw IPv6", LT_RAW, DLT_RAW_, FMT__FRAME_UDP, 1, PL},
-	{K_RAW_V5, "raw IP version 5", LT_RAW, DLT_RAW_,
-	 FMT__FRAME_BAD_HEADER, 0, 0},
-	{K_IPV4, "LINKTYPE_IPV4", LT_IPV4, DLT_IPV4_, FMT__FRAME_UDP, 0, PL},
-	{K_IPV4_GOT6, "LINKTYPE_IPV4 holding IPv6", LT_IPV4, DLT_IPV4_,
-	 FMT__FRAME_BAD_HEADER, 0, 0},
-	{K_IPV6, "LINKTYPE_IPV6", LT_IPV6, DLT_IPV6_, FMT__FRAME_UDP, 1, PL},
-	{K_SLL, "Linux cooked v1", LT_LINUX_SLL, DLT_LINUX_SLL_,
-	 FMT__FRAME_UDP, 0, PL},
-	{K_SLL2, "Linux cooked v2", LT_LINUX_SLL2, DLT_LINUX_SLL2_,
-	 FMT__FRAME_UDP, 0, PL},
-	{K_NULL_LE, "BSD loopback, little endian", LT_NULL, DLT_NULL_,
-	 FMT__FRAME_UDP, 0, PL},
-	{K_NULL_BE, "BSD loopback, big endian", LT_NULL, DLT_NULL_,
-	 FMT__FRAME_UDP, 0, PL},
-	{K_NULL6_BSD, "BSD loopback, AF_INET6 = 30", LT_NULL, DLT_NULL_,
-	 FMT__FRAME_UDP, 1, PL},
-	{K_NULL6_LINUX, "BSD loopback, AF_INET6 = 10", LT_NULL, DLT_NULL_,
-	 FMT__FRAME_UDP, 1, PL},
-	{K_NULL_UNKNOWN, "BSD loopback, family 7", LT_NULL, DLT_NULL_,
-	 FMT__FRAME_NOT_UDP, 0, 0},
-	{K_LOOP, "OpenBSD loop", LT_LOOP, DLT_LOOP_, FMT__FRAME_UDP, 0, PL},
+    {K_ETH, "ethernet", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_UDP, 0, PL},
+    {K_ETH_VLAN1, "one 802.1Q tag", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_UDP, 0,
+     PL},
+    {K_ETH_VLAN2, "802.1ad + 802.1Q tags", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_UDP, 0, PL},
+    {K_ETH_VLAN3, "three tags", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_NOT_UDP, 0,
+     0},
+    {K_ETH_ARP, "ARP", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_NOT_UDP, 0, 0},
+    {K_ETH_IP_OPTIONS, "IPv4 with options (IHL 7)", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_UDP, 0, PL},
+    {K_ETH_PADDED, "short UDP padded to 60 bytes", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_UDP, 0, 2},
+    {K_ETH_FRAG_FIRST, "first IPv4 fragment", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_FRAGMENT, 0, 0},
+    {K_ETH_FRAG_LATER, "later IPv4 fragment", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_FRAGMENT, 0, 0},
+    {K_ETH_TCP, "TCP", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_NOT_UDP, 0, 0},
+    {K_ETH_IP6, "IPv6 UDP", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_UDP, 1, PL},
+    {K_ETH_IP6_HBH, "IPv6 hop-by-hop + UDP", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_UDP, 1, PL},
+    {K_ETH_IP6_FRAG, "IPv6 fragment", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_FRAGMENT, 1, 0},
+    {K_ETH_IP6_ATOMIC_FRAG, "IPv6 atomic fragment", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_UDP, 1, PL},
+    {K_ETH_IP6_TCP, "IPv6 TCP", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_NOT_UDP, 1,
+     0},
+    {K_ETH_SHORT, "10-byte Ethernet frame", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_TRUNCATED, 0, 0},
+    {K_ETH_UDP_TRUNC, "UDP cut by the snap length", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_TRUNCATED, 0, 0},
+    {K_ETH_UDP_LEN_BAD, "UDP length beyond IP length", LT_ETHERNET, DLT_EN10MB_,
+     FMT__FRAME_BAD_HEADER, 0, 0},
+    {K_ETH_IHL4, "IPv4 IHL 4", LT_ETHERNET, DLT_EN10MB_, FMT__FRAME_BAD_HEADER,
+     0, 0},
+    {K_RAW4, "raw IPv4", LT_RAW, DLT_RAW_, FMT__FRAME_UDP, 0, PL},
+    {K_RAW6, "raw IPv6", LT_RAW, DLT_RAW_, FMT__FRAME_UDP, 1, PL},
+    {K_RAW_V5, "raw IP version 5", LT_RAW, DLT_RAW_, FMT__FRAME_BAD_HEADER, 0,
+     0},
+    {K_IPV4, "LINKTYPE_IPV4", LT_IPV4, DLT_IPV4_, FMT__FRAME_UDP, 0, PL},
+    {K_IPV4_GOT6, "LINKTYPE_IPV4 holding IPv6", LT_IPV4, DLT_IPV4_,
+     FMT__FRAME_BAD_HEADER, 0, 0},
+    {K_IPV6, "LINKTYPE_IPV6", LT_IPV6, DLT_IPV6_, FMT__FRAME_UDP, 1, PL},
+    {K_SLL, "Linux cooked v1", LT_LINUX_SLL, DLT_LINUX_SLL_, FMT__FRAME_UDP, 0,
+     PL},
+    {K_SLL2, "Linux cooked v2", LT_LINUX_SLL2, DLT_LINUX_SLL2_, FMT__FRAME_UDP,
+     0, PL},
+    {K_NULL_LE, "BSD loopback, little endian", LT_NULL, DLT_NULL_,
+     FMT__FRAME_UDP, 0, PL},
+    {K_NULL_BE, "BSD loopback, big endian", LT_NULL, DLT_NULL_, FMT__FRAME_UDP,
+     0, PL},
+    {K_NULL6_BSD, "BSD loopback, AF_INET6 = 30", LT_NULL, DLT_NULL_,
+     FMT__FRAME_UDP, 1, PL},
+    {K_NULL6_LINUX, "BSD loopback, AF_INET6 = 10", LT_NULL, DLT_NULL_,
+     FMT__FRAME_UDP, 1, PL},
+    {K_NULL_UNKNOWN, "BSD loopback, family 7", LT_NULL, DLT_NULL_,
+     FMT__FRAME_NOT_UDP, 0, 0},
+    {K_LOOP, "OpenBSD loop", LT_LOOP, DLT_LOOP_, FMT__FRAME_UDP, 0, PL},
 };
 #define N_CASES (sizeof(CASES) / sizeof(CASES[0]))
 
@@ -442,8 +439,8 @@ static void build_case(enum kase k, struct tb_buf *b)
 		b->data[0] = 0x55;
 		break;
 	case K_SLL:
-		put_be16(b, 0);	     /* packet type: to us */
-		put_be16(b, 772);    /* ARPHRD_LOOPBACK */
+		put_be16(b, 0);	  /* packet type: to us */
+		put_be16(b, 772); /* ARPHRD_LOOPBACK */
 		put_be16(b, 6);
 		put_zero(b, 8);
 		put_be16(b, 0x0800);
@@ -483,8 +480,7 @@ static void build_case(enum kase k, struct tb_buf *b)
 	}
 }
 
-static uint64_t stat_of(const struct fmt_pcap_stats *s,
-			enum fmt__frame_kind k)
+static uint64_t stat_of(const struct fmt_pcap_stats *s, enum fmt__frame_kind k)
 {
 	switch (k) {
 	case FMT__FRAME_UDP:
@@ -504,7 +500,7 @@ static uint64_t stat_of(const struct fmt_pcap_stats *s,
 static void assert_stats_add_up(const struct fmt_pcap_stats *s)
 {
 	assert_int_equal(s->frames, s->udp + s->not_udp + s->fragments +
-					    s->truncated + s->bad_header);
+					s->truncated + s->bad_header);
 }
 
 /* Every case through a file: the frame, then the same frame again with
@@ -534,9 +530,9 @@ static void test_link_types(void **state)
 		for (int rep = 0; lc->want == FMT__FRAME_UDP && rep < 2;
 		     rep++) {
 			assert_int_equal(fmt_pcap_next(r, &d, &err), TB_OK);
-			assert_true(d.ts_us == (int64_t)(TS_SEC + rep) *
-							1000000 +
-						(rep ? 5 : 123456));
+			assert_true(d.ts_us ==
+				    (int64_t)(TS_SEC + rep) * 1000000 +
+					(rep ? 5 : 123456));
 			assert_int_equal(d.src_port, PORT_A);
 			assert_int_equal(d.dst_port, PORT_B);
 			assert_int_equal(d.src_ip, lc->v6 ? 0 : IP_A);
@@ -559,7 +555,7 @@ static void test_link_types(void **state)
 			memcpy(copy, frame.data, n);
 			memset(&d, 0, sizeof(d));
 			enum fmt__frame_kind k =
-				fmt__pcap_parse_frame(lc->dlt, copy, n, &d);
+			    fmt__pcap_parse_frame(lc->dlt, copy, n, &d);
 			if (n == frame.len)
 				assert_int_equal(k, lc->want);
 			if (k == FMT__FRAME_UDP)
@@ -576,14 +572,14 @@ static void test_link_types(void **state)
 /* Writer round trip. */
 
 #define N_RT 240
-static const size_t RT_SIZES[] = {0, 1, 2, 7, 264, 1464, 1472,
-				  2048, 2049, 9000, 65507};
+static const size_t RT_SIZES[] = {0,	1,    2,    7,	  264,	1464,
+				  1472, 2048, 2049, 9000, 65507};
 #define N_RT_SIZES (sizeof(RT_SIZES) / sizeof(RT_SIZES[0]))
 
 static void rt_datagram(size_t i, struct fmt_udp_datagram *d, uint8_t *buf)
 {
-	d->ts_us = (int64_t)TS_SEC * 1000000 + (int64_t)i * 16667 +
-		   (int64_t)(i % 7);
+	d->ts_us =
+	    (int64_t)TS_SEC * 1000000 + (int64_t)i * 16667 + (int64_t)(i % 7);
 	if (i == 0)
 		d->ts_us = 0; /* the epoch itself */
 	d->src_ip = 0x7f000001u + (uint32_t)(i % 3);
@@ -612,8 +608,8 @@ static void write_roundtrip_file(const char *path, size_t n)
 	free(buf);
 }
 
-static void expect_roundtrip(struct fmt_pcap_reader *r, size_t from,
-			     size_t to, uint8_t *buf)
+static void expect_roundtrip(struct fmt_pcap_reader *r, size_t from, size_t to,
+			     uint8_t *buf)
 {
 	struct tb_error err;
 	for (size_t i = from; i < to; i++) {
@@ -885,7 +881,7 @@ static void test_pcapng(void **state)
 		for (size_t i = 0; i < n; i++) {
 			assert_int_equal(fmt_pcap_next(r, &d, &err), TB_OK);
 			assert_true(d.ts_us == (int64_t)(TS_SEC + i) * 1000000 +
-						       250000 + (int64_t)i);
+						   250000 + (int64_t)i);
 			assert_int_equal(d.src_ip, IP_A);
 			assert_int_equal(d.dst_ip, IP_B);
 			assert_int_equal(d.src_port, PORT_A);
@@ -917,8 +913,7 @@ static void test_open_errors(void **state)
 
 	path_in_tmp(path, sizeof(path), "text.pcap");
 	write_file(path, "hello, this is not a capture\n", 29);
-	assert_int_equal(fmt_pcap_reader_open(path, &r, &err),
-			 TB_ERR_FORMAT);
+	assert_int_equal(fmt_pcap_reader_open(path, &r, &err), TB_ERR_FORMAT);
 	assert_non_null(strstr(err.msg, path));
 
 	struct tb_buf f;
@@ -951,21 +946,21 @@ static void test_sniff(void **state)
 		size_t len;
 		bool want;
 	} t[] = {
-		{{0xd4, 0xc3, 0xb2, 0xa1}, 4, true}, /* µs, little endian */
-		{{0xa1, 0xb2, 0xc3, 0xd4}, 4, true}, /* µs, big endian */
-		{{0x4d, 0x3c, 0xb2, 0xa1}, 4, true}, /* ns, little endian */
-		{{0xa1, 0xb2, 0x3c, 0x4d}, 4, true}, /* ns, big endian */
-		{{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b,
-		  0x1a},
-		 12, true}, /* pcapng, little endian */
-		{{0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 28, 0x1a, 0x2b, 0x3c,
-		  0x4d},
-		 12, true}, /* pcapng, big endian */
-		{{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4}, 12, false},
-		{{0x0a, 0x0d, 0x0d, 0x0a}, 4, false}, /* too short to tell */
-		{{0xd4, 0xc3, 0xb2}, 3, false},
-		{{'P', 'K', 3, 4}, 4, false},
-		{{0}, 0, false},
+	    {{0xd4, 0xc3, 0xb2, 0xa1}, 4, true}, /* µs, little endian */
+	    {{0xa1, 0xb2, 0xc3, 0xd4}, 4, true}, /* µs, big endian */
+	    {{0x4d, 0x3c, 0xb2, 0xa1}, 4, true}, /* ns, little endian */
+	    {{0xa1, 0xb2, 0x3c, 0x4d}, 4, true}, /* ns, big endian */
+	    {{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a},
+	     12,
+	     true}, /* pcapng, little endian */
+	    {{0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 28, 0x1a, 0x2b, 0x3c, 0x4d},
+	     12,
+	     true}, /* pcapng, big endian */
+	    {{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4}, 12, false},
+	    {{0x0a, 0x0d, 0x0d, 0x0a}, 4, false}, /* too short to tell */
+	    {{0xd4, 0xc3, 0xb2}, 3, false},
+	    {{'P', 'K', 3, 4}, 4, false},
+	    {{0}, 0, false},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		print_message("sniff case %zu\n", i);
@@ -1156,12 +1151,12 @@ static uint64_t rng(uint64_t *s)
 static void test_random_bytes(void **state)
 {
 	(void)state;
-	static const uint32_t lts[] = {LT_NULL,	     LT_ETHERNET, LT_RAW,
-				       LT_LOOP,	     LT_LINUX_SLL, LT_IPV4,
-				       LT_IPV6,	     LT_LINUX_SLL2};
-	static const int dlts[] = {DLT_NULL_,	   DLT_EN10MB_, DLT_RAW_,
-				   DLT_LOOP_,	   DLT_LINUX_SLL_, DLT_IPV4_,
-				   DLT_IPV6_,	   DLT_LINUX_SLL2_};
+	static const uint32_t lts[] = {LT_NULL, LT_ETHERNET,  LT_RAW,
+				       LT_LOOP, LT_LINUX_SLL, LT_IPV4,
+				       LT_IPV6, LT_LINUX_SLL2};
+	static const int dlts[] = {DLT_NULL_, DLT_EN10MB_,    DLT_RAW_,
+				   DLT_LOOP_, DLT_LINUX_SLL_, DLT_IPV4_,
+				   DLT_IPV6_, DLT_LINUX_SLL2_};
 	char path[512];
 	enum tb_status ost, est;
 	uint64_t seed = 0x7261696c6272616bull;
@@ -1184,8 +1179,8 @@ static void test_random_bytes(void **state)
 				uint32_t cl = (uint32_t)(rng(&seed) % 120);
 				put_le32(&f, (uint32_t)rng(&seed));
 				put_le32(&f, (uint32_t)rng(&seed));
-				put_le32(&f, mode == 1 ? cl
-						       : (uint32_t)rng(&seed));
+				put_le32(&f,
+					 mode == 1 ? cl : (uint32_t)rng(&seed));
 				put_le32(&f, cl);
 				for (uint32_t j = 0; j < cl; j++)
 					put_u8(&f, (unsigned)rng(&seed));
@@ -1208,8 +1203,8 @@ static void test_random_bytes(void **state)
 		uint8_t *copy = malloc(n ? n : 1);
 		assert_non_null(copy);
 		memcpy(copy, fr.data, n);
-		int dlt = (rng(&seed) % 4) ? CASES[c].dlt
-					   : dlts[rng(&seed) % 8];
+		int dlt =
+		    (rng(&seed) % 4) ? CASES[c].dlt : dlts[rng(&seed) % 8];
 		if (fmt__pcap_parse_frame(dlt, copy, n, &d) == FMT__FRAME_UDP)
 			assert_true(d.payload >= copy &&
 				    d.payload + d.len <= copy + n);
@@ -1241,17 +1236,17 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_writer_bytes),
-		cmocka_unit_test(test_tcpdump_reads_ours),
-		cmocka_unit_test(test_pcapng),
-		cmocka_unit_test(test_link_types),
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_sniff),
-		cmocka_unit_test(test_alloc_failures),
-		cmocka_unit_test(test_truncations),
-		cmocka_unit_test(test_huge_caplen),
-		cmocka_unit_test(test_random_bytes),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_writer_bytes),
+	    cmocka_unit_test(test_tcpdump_reads_ours),
+	    cmocka_unit_test(test_pcapng),
+	    cmocka_unit_test(test_link_types),
+	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_sniff),
+	    cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_truncations),
+	    cmocka_unit_test(test_huge_caplen),
+	    cmocka_unit_test(test_random_bytes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

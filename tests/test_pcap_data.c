@@ -1,7 +1,7 @@
 /* test_pcap_data.c - the DiRT Rally 2.0 captures in the shared data
- * (dirt-rally-2-dr2_logger, the .derived.pcap files): datagram count, endpoints,
- * payloads against the matching packet dumps, timestamps against each
- * packet's own run time, and a write/re-read through our writer. */
+ * (dirt-rally-2-dr2_logger, the .derived.pcap files): datagram count,
+ * endpoints, payloads against the matching packet dumps, timestamps against
+ * each packet's own run time, and a write/re-read through our writer. */
 #include "tb_test.h"
 
 #include <math.h>
@@ -12,7 +12,7 @@
 /* 2020-05-04 19:08:46 UTC: the base the README says every timestamp
  * is offset from. */
 #define DR2_BASE_US (1588619326LL * 1000000)
-#define LOCALHOST 0x7f000001u
+#define LOCALHOST   0x7f000001u
 
 struct capture {
 	const char *stem;
@@ -20,9 +20,9 @@ struct capture {
 };
 
 static const struct capture CAPTURES[] = {
-	{"noorinbee_199.6s", 11973},
-	{"noorinbee_202.2s", 12130},
-	{"noorinbee_202.5s", 12151},
+    {"noorinbee_199.6s", 11973},
+    {"noorinbee_202.2s", 12130},
+    {"noorinbee_202.5s", 12151},
 };
 
 static char *tmp_dir;
@@ -31,8 +31,8 @@ static void data_path(char *out, size_t cap, const char *stem,
 		      const char *suffix)
 {
 	const char *dir = tbt_data_or_skip("test_pcap_data");
-	int n = snprintf(out, cap, "%s/dirt-rally-2-dr2_logger/%s%s", dir,
-			 stem, suffix);
+	int n = snprintf(out, cap, "%s/dirt-rally-2-dr2_logger/%s%s", dir, stem,
+			 suffix);
 	assert_true(n > 0 && (size_t)n < cap);
 }
 
@@ -85,9 +85,8 @@ static void check_capture(const char *path, const uint8_t *bin, size_t n,
 	const struct fmt_pcap_stats *s = fmt_pcap_reader_stats(r);
 	assert_int_equal(s->frames, n);
 	assert_int_equal(s->udp, n);
-	assert_int_equal(s->not_udp + s->fragments + s->truncated +
-				 s->bad_header,
-			 0);
+	assert_int_equal(
+	    s->not_udp + s->fragments + s->truncated + s->bad_header, 0);
 	fmt_pcap_reader_close(r);
 }
 
@@ -172,7 +171,7 @@ int main(void)
 {
 	tbt_data_or_skip("test_pcap_data");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dr2_captures),
+	    cmocka_unit_test(test_dr2_captures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -74,7 +74,7 @@ static void wait_ready(const struct served *s)
 	for (int i = 0; i < 200; i++) {
 		if (http_get(s->http_port, "/healthz", buf, sizeof(buf)) == 200)
 			return;
-		usleep(25000);
+		tbt_sleep_ms(25);
 	}
 	fail_msg("serve did not answer /healthz");
 }
@@ -187,7 +187,7 @@ static void test_serve_garbage_and_laps(void **state)
 			garbage++;
 		}
 		if ((++sent & 127) == 0)
-			usleep(2000); /* stay under the socket buffer */
+			tbt_sleep_ms(2); /* stay under the socket buffer */
 	}
 	while (garbage < 100000) {
 		size_t glen = garbage % 64;
@@ -195,10 +195,10 @@ static void test_serve_garbage_and_laps(void **state)
 		assert_true(sendto(fd, buf, glen, 0, (struct sockaddr *)&dst,
 				   sizeof(dst)) == (ssize_t)glen);
 		if ((++garbage & 127) == 0)
-			usleep(1000);
+			tbt_sleep_ms(1);
 	}
 	close(fd);
-	usleep(300000);
+	tbt_sleep_ms(300);
 
 	static char text[65536];
 	assert_int_equal(http_get(s.http_port, "/metrics", text, sizeof(text)),

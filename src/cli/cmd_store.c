@@ -200,6 +200,9 @@ static int print_lap(void *ctx, const struct store_lap_row *r)
 	char flags[96];
 	tb_lap_flags_str(r->flags, flags, sizeof(flags));
 	if (c->csv) {
+		for (char *q = flags; *q; q++)
+			if (*q == ',')
+				*q = '|'; /* one CSV field */
 		printf("%" PRId64 ",%u,\"%s\",%u,%d,%d,%d,%d,%s,%" PRId64
 		       "\n",
 		       r->id, r->car_index, r->driver, r->lap_number,

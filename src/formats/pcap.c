@@ -20,10 +20,10 @@
 /* Wire constants. Offsets and layouts are written next to each decoder
  * with their source. */
 
-#define ETH_HDR_LEN 14u
-#define IP4_HDR_LEN 20u
-#define IP6_HDR_LEN 40u
-#define UDP_HDR_LEN 8u
+#define ETH_HDR_LEN   14u
+#define IP4_HDR_LEN   20u
+#define IP6_HDR_LEN   40u
+#define UDP_HDR_LEN   8u
 #define FRAME_HDR_LEN (ETH_HDR_LEN + IP4_HDR_LEN + UDP_HDR_LEN)
 /* Largest UDP payload in one IPv4 datagram: 65535 - 20 - 8. */
 #define UDP4_PAYLOAD_MAX 65507u
@@ -33,29 +33,29 @@
 #define WRITER_SNAPLEN 262144
 /* Timestamps: classic pcap stores 32-bit seconds, which libpcap reads
  * back signed, so the writer keeps to [0, INT32_MAX] seconds. */
-#define US_PER_S 1000000
+#define US_PER_S	 1000000
 #define WRITER_TS_MAX_US ((int64_t)INT32_MAX * US_PER_S + (US_PER_S - 1))
 /* Reader: seconds beyond this cannot become microseconds in an int64
  * (with room for any 32-bit microsecond field a corrupt file holds). */
-#define READER_SEC_MAX (INT64_MAX / US_PER_S - 8192)
+#define READER_SEC_MAX	(INT64_MAX / US_PER_S - 8192)
 #define READER_USEC_MIN ((int64_t)INT32_MIN)
 #define READER_USEC_MAX ((int64_t)UINT32_MAX)
 
-#define ETHERTYPE_IPV4 0x0800u
-#define ETHERTYPE_IPV6 0x86ddu
-#define ETHERTYPE_VLAN 0x8100u	   /* IEEE 802.1Q */
-#define ETHERTYPE_QINQ 0x88a8u	   /* IEEE 802.1ad service tag */
+#define ETHERTYPE_IPV4	   0x0800u
+#define ETHERTYPE_IPV6	   0x86ddu
+#define ETHERTYPE_VLAN	   0x8100u /* IEEE 802.1Q */
+#define ETHERTYPE_QINQ	   0x88a8u /* IEEE 802.1ad service tag */
 #define ETHERTYPE_QINQ_OLD 0x9100u /* pre-standard double tagging */
-#define VLAN_TAGS_MAX 2
+#define VLAN_TAGS_MAX	   2
 
-#define IPPROTO_HOPOPTS_ 0u
-#define IPPROTO_UDP_ 17u
-#define IPPROTO_ROUTING_ 43u
+#define IPPROTO_HOPOPTS_  0u
+#define IPPROTO_UDP_	  17u
+#define IPPROTO_ROUTING_  43u
 #define IPPROTO_FRAGMENT_ 44u
-#define IPPROTO_AH_ 51u
-#define IPPROTO_DSTOPTS_ 60u
+#define IPPROTO_AH_	  51u
+#define IPPROTO_DSTOPTS_  60u
 #define IPPROTO_MOBILITY_ 135u
-#define IP6_EXT_MAX 8 /* extension headers walked before giving up */
+#define IP6_EXT_MAX	  8 /* extension headers walked before giving up */
 
 /* ------------------------------------------------------------------ */
 /* Big-endian (network order) helpers. */
@@ -233,8 +233,8 @@ enum tb_status fmt_pcap_write(struct fmt_pcap_writer *w,
 
 	FILE *f = pcap_dump_file(w->dumper);
 	if (ferror(f))
-		return tb_fail(err, TB_ERR_IO, "%s: write failed: %s",
-			       w->path, strerror(errno));
+		return tb_fail(err, TB_ERR_IO, "%s: write failed: %s", w->path,
+			       strerror(errno));
 	return TB_OK;
 }
 
@@ -244,11 +244,11 @@ enum tb_status fmt_pcap_writer_flush(struct fmt_pcap_writer *w,
 	if (!w)
 		return tb_fail(err, TB_ERR_ARG, "pcap flush: no writer");
 	if (pcap_dump_flush(w->dumper) != 0)
-		return tb_fail(err, TB_ERR_IO, "%s: flush failed: %s",
-			       w->path, strerror(errno));
+		return tb_fail(err, TB_ERR_IO, "%s: flush failed: %s", w->path,
+			       strerror(errno));
 	if (fsync(fileno(pcap_dump_file(w->dumper))) != 0 && errno != EINVAL)
-		return tb_fail(err, TB_ERR_IO, "%s: fsync failed: %s",
-			       w->path, strerror(errno));
+		return tb_fail(err, TB_ERR_IO, "%s: fsync failed: %s", w->path,
+			       strerror(errno));
 	return TB_OK;
 }
 
@@ -335,7 +335,7 @@ enum tb_status fmt_pcap_reader_open(const char *path,
 	}
 	errbuf[0] = '\0';
 	r->p = pcap_fopen_offline_with_tstamp_precision(
-		f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	    f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (!r->p) {
 		st = tb_fail(err, open_failure_status(f), "%s: %s", path,
 			     errbuf);
@@ -370,8 +370,8 @@ void fmt_pcap_reader_close(struct fmt_pcap_reader *r)
 	tb_free(r);
 }
 
-const struct fmt_pcap_stats *fmt_pcap_reader_stats(
-	const struct fmt_pcap_reader *r)
+const struct fmt_pcap_stats *
+fmt_pcap_reader_stats(const struct fmt_pcap_reader *r)
 {
 	return r ? &r->stats : NULL;
 }
@@ -380,7 +380,7 @@ const struct fmt_pcap_stats *fmt_pcap_reader_stats(
  * `c` spans the bytes captured of the IP payload, `ip_len` is the
  * payload length the IP header declares. */
 static enum fmt__frame_kind parse_udp(struct tb_cur *c, size_t ip_len,
-				 struct fmt_udp_datagram *d)
+				      struct fmt_udp_datagram *d)
 {
 	if (ip_len < UDP_HDR_LEN)
 		return FMT__FRAME_BAD_HEADER;
@@ -404,7 +404,7 @@ static enum fmt__frame_kind parse_udp(struct tb_cur *c, size_t ip_len,
  * 6 flags/fragment offset, 9 protocol, 12 source, 16 destination; IHL
  * counts 32-bit words, options follow the 20 fixed bytes. */
 static enum fmt__frame_kind parse_ipv4(struct tb_cur *c,
-				  struct fmt_udp_datagram *d)
+				       struct fmt_udp_datagram *d)
 {
 	size_t start = c->pos;
 	if (tb_cur_left(c) < IP4_HDR_LEN)
@@ -436,8 +436,8 @@ static enum fmt__frame_kind parse_ipv4(struct tb_cur *c,
 	/* Bytes past `total` are link-layer padding: leave them out. */
 	struct tb_cur pl;
 	size_t avail = tb_cur_left(c);
-	tb_cur_init(&pl, c->p + c->pos, avail < total - ihl ? avail
-							      : total - ihl);
+	tb_cur_init(&pl, c->p + c->pos,
+		    avail < total - ihl ? avail : total - ihl);
 	return parse_udp(&pl, total - ihl, d);
 }
 
@@ -448,7 +448,7 @@ static enum fmt__frame_kind parse_ipv4(struct tb_cur *c,
  * units after the first 8; AH (RFC 4302) counts 4-octet units after the
  * first 8; a fragment header is 8 bytes. */
 static enum fmt__frame_kind parse_ipv6(struct tb_cur *c,
-				  struct fmt_udp_datagram *d)
+				       struct fmt_udp_datagram *d)
 {
 	if (tb_cur_left(c) < IP6_HDR_LEN)
 		return FMT__FRAME_TRUNCATED;
@@ -505,7 +505,7 @@ static enum fmt__frame_kind parse_ipv6(struct tb_cur *c,
 }
 
 static enum fmt__frame_kind parse_ethertype(struct tb_cur *c, unsigned type,
-				       struct fmt_udp_datagram *d)
+					    struct fmt_udp_datagram *d)
 {
 	if (type == ETHERTYPE_IPV4)
 		return parse_ipv4(c, d);
@@ -516,7 +516,7 @@ static enum fmt__frame_kind parse_ethertype(struct tb_cur *c, unsigned type,
 
 /* Raw IP: the version nibble says which. */
 static enum fmt__frame_kind parse_raw(struct tb_cur *c, unsigned want,
-				 struct fmt_udp_datagram *d)
+				      struct fmt_udp_datagram *d)
 {
 	if (tb_cur_left(c) < 1)
 		return FMT__FRAME_TRUNCATED;
@@ -533,14 +533,13 @@ static enum fmt__frame_kind parse_raw(struct tb_cur *c, unsigned want,
 /* Ethernet II (IEEE 802.3): dst 6, src 6, type 2; IEEE 802.1Q tags
  * (TPID 2, TCI 2) may sit before the real type. */
 static enum fmt__frame_kind parse_ether(struct tb_cur *c,
-				   struct fmt_udp_datagram *d)
+					struct fmt_udp_datagram *d)
 {
 	if (tb_cur_left(c) < ETH_HDR_LEN)
 		return FMT__FRAME_TRUNCATED;
 	tb_cur_seek(c, c->pos + 12);
 	unsigned type = rd_u16be(c);
-	for (int tags = 0; type == ETHERTYPE_VLAN ||
-			   type == ETHERTYPE_QINQ ||
+	for (int tags = 0; type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
 			   type == ETHERTYPE_QINQ_OLD;
 	     tags++) {
 		if (tags == VLAN_TAGS_MAX)
@@ -556,7 +555,7 @@ static enum fmt__frame_kind parse_ether(struct tb_cur *c,
 /* Linux cooked v1 (LINKTYPE_LINUX_SLL, tcpdump.org/linktypes): packet
  * type 2, ARPHRD 2, address length 2, address 8, protocol 2. */
 static enum fmt__frame_kind parse_sll(struct tb_cur *c,
-				 struct fmt_udp_datagram *d)
+				      struct fmt_udp_datagram *d)
 {
 	if (tb_cur_left(c) < 16)
 		return FMT__FRAME_TRUNCATED;
@@ -569,7 +568,7 @@ static enum fmt__frame_kind parse_sll(struct tb_cur *c,
  * interface index 4, ARPHRD 2, packet type 1, address length 1,
  * address 8; 20 bytes. */
 static enum fmt__frame_kind parse_sll2(struct tb_cur *c,
-				  struct fmt_udp_datagram *d)
+				       struct fmt_udp_datagram *d)
 {
 	if (tb_cur_left(c) < 20)
 		return FMT__FRAME_TRUNCATED;
@@ -583,7 +582,7 @@ static enum fmt__frame_kind parse_sll2(struct tb_cur *c,
  * AF_INET6 is 10 (Linux), 24 (NetBSD, OpenBSD), 28 (FreeBSD) or 30
  * (macOS). Both byte orders are tried since captures travel. */
 static enum fmt__frame_kind parse_null(struct tb_cur *c,
-				  struct fmt_udp_datagram *d)
+				       struct fmt_udp_datagram *d)
 {
 	if (tb_cur_left(c) < 4)
 		return FMT__FRAME_TRUNCATED;
@@ -604,8 +603,7 @@ static enum fmt__frame_kind parse_null(struct tb_cur *c,
 	}
 }
 
-enum fmt__frame_kind fmt__pcap_parse_frame(int linktype,
-					   const uint8_t *frame,
+enum fmt__frame_kind fmt__pcap_parse_frame(int linktype, const uint8_t *frame,
 					   size_t caplen,
 					   struct fmt_udp_datagram *d)
 {
@@ -678,8 +676,7 @@ static enum tb_status read_failure_status(const char *msg)
 }
 
 enum tb_status fmt_pcap_next(struct fmt_pcap_reader *r,
-			     struct fmt_udp_datagram *d,
-			     struct tb_error *err)
+			     struct fmt_udp_datagram *d, struct tb_error *err)
 {
 	if (!r || !d)
 		return tb_fail(err, TB_ERR_ARG, "pcap next: bad argument");
@@ -694,11 +691,9 @@ enum tb_status fmt_pcap_next(struct fmt_pcap_reader *r,
 		if (rc != 1) {
 			const char *msg = pcap_geterr(r->p);
 			r->done = read_failure_status(msg);
-			return tb_fail(err, r->done, "%s: frame %llu: %s",
-				       r->path,
-				       (unsigned long long)r->stats.frames +
-					       1,
-				       msg);
+			return tb_fail(
+			    err, r->done, "%s: frame %llu: %s", r->path,
+			    (unsigned long long)r->stats.frames + 1, msg);
 		}
 		r->stats.frames++;
 		enum fmt__frame_kind k;
@@ -707,8 +702,7 @@ enum tb_status fmt_pcap_next(struct fmt_pcap_reader *r,
 		if (!ts_to_us(&h->ts, &ts))
 			k = FMT__FRAME_BAD_HEADER; /* garbage timestamp */
 		else
-			k = fmt__pcap_parse_frame(r->dlt, data, h->caplen,
-						  d);
+			k = fmt__pcap_parse_frame(r->dlt, data, h->caplen, d);
 		count(&r->stats, k);
 		if (k == FMT__FRAME_UDP) {
 			d->ts_us = ts;

@@ -20,8 +20,7 @@ enum fmt__frame_kind {
  * reports it) holding `caplen` captured bytes. On FMT__FRAME_UDP, fills
  * d's ports, addresses, payload (pointing into `frame`) and len; ts_us
  * is left alone. Reads nothing outside frame[0, caplen). */
-enum fmt__frame_kind fmt__pcap_parse_frame(int linktype,
-					   const uint8_t *frame,
+enum fmt__frame_kind fmt__pcap_parse_frame(int linktype, const uint8_t *frame,
 					   size_t caplen,
 					   struct fmt_udp_datagram *d);
 

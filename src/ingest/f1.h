@@ -200,9 +200,9 @@ struct f1_motion_ex {
 	/* 2024+ (237 bytes) */
 	float front_aero_height, rear_aero_height; /* m */
 	float front_roll_angle, rear_roll_angle;   /* rad */
-	float chassis_yaw;			   /* rad, relative to velocity */
+	float chassis_yaw; /* rad, relative to the velocity */
 	/* 2025 (273 bytes) */
-	float chassis_pitch;			   /* rad, relative to velocity */
+	float chassis_pitch; /* rad, relative to the velocity */
 	float wheel_camber[4], wheel_camber_gain[4]; /* rad */
 };
 

@@ -7,8 +7,8 @@
 #include "f1_int.h"
 
 /* Event code as a little-endian u32, for switch statements. */
-#define F1_CODE(a, b, c, d)                                                  \
-	((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) |      \
+#define F1_CODE(a, b, c, d)                                                    \
+	((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) |        \
 	 ((uint32_t)(d) << 24))
 
 static inline int16_t ld_i16(const uint8_t *p)
@@ -191,9 +191,9 @@ static void dec_lap_car(const uint8_t *c, const struct f1__lap_layout *L,
 	o->sector1_ms = ld_ms_min(c, L->s1_ms, L->s1_min);
 	o->sector2_ms = ld_ms_min(c, L->s2_ms, L->s2_min);
 	o->delta_front_ms =
-		L->front_ms ? ld_ms_min(c, L->front_ms, L->front_min) : 0;
+	    L->front_ms ? ld_ms_min(c, L->front_ms, L->front_min) : 0;
 	o->delta_leader_ms =
-		L->leader_ms ? ld_ms_min(c, L->leader_ms, L->leader_min) : 0;
+	    L->leader_ms ? ld_ms_min(c, L->leader_ms, L->leader_min) : 0;
 	o->lap_distance = tb_ld_f32le(c + L->lap_dist);
 	o->total_distance = tb_ld_f32le(c + L->total_dist);
 	o->safety_car_delta = tb_ld_f32le(c + L->sc_delta);
@@ -418,9 +418,9 @@ static void dec_status(const uint8_t *p, uint16_t format,
 		c->tyre_age_laps = p[27];
 		c->fia_flags = (int8_t)p[28];
 		c->engine_power_ice =
-			L->power_ice ? tb_ld_f32le(p + L->power_ice) : 0;
+		    L->power_ice ? tb_ld_f32le(p + L->power_ice) : 0;
 		c->engine_power_mguk =
-			L->power_mguk ? tb_ld_f32le(p + L->power_mguk) : 0;
+		    L->power_mguk ? tb_ld_f32le(p + L->power_mguk) : 0;
 		c->ers_store = tb_ld_f32le(e);
 		c->ers_mode = e[4];
 		c->ers_harvest_mguk = tb_ld_f32le(e + 5);
@@ -544,8 +544,8 @@ static enum tb_status check(const uint8_t *buf, size_t len, uint16_t *format,
 	return TB_OK;
 }
 
-enum tb_status f1_decode(const uint8_t *buf, size_t len,
-			 struct f1_packet *out, struct tb_error *err)
+enum tb_status f1_decode(const uint8_t *buf, size_t len, struct f1_packet *out,
+			 struct tb_error *err)
 {
 	if ((!buf && len) || !out)
 		return tb_fail(err, TB_ERR_ARG, "f1_decode: NULL argument");

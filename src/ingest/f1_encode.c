@@ -5,8 +5,8 @@
  * decoder are written as zeros of the right size. */
 #include "f1_int.h"
 
-#define F1_CODE(a, b, c, d)                                                  \
-	((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) |      \
+#define F1_CODE(a, b, c, d)                                                    \
+	((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) |        \
 	 ((uint32_t)(d) << 24))
 
 static inline void st_i16(uint8_t *p, int16_t v)
@@ -23,8 +23,7 @@ static uint8_t *st_f32s(uint8_t *p, const float *src, size_t n)
 
 /* Split a time into the ms part and, when the format has one, a minutes
  * byte (offset 0 = none: the whole value goes into the u16). */
-static void st_ms_min(uint8_t *c, uint8_t ms_off, uint8_t min_off,
-		      uint32_t v)
+static void st_ms_min(uint8_t *c, uint8_t ms_off, uint8_t min_off, uint32_t v)
 {
 	if (min_off) {
 		c[min_off] = (uint8_t)(v / 60000u);
@@ -33,8 +32,7 @@ static void st_ms_min(uint8_t *c, uint8_t ms_off, uint8_t min_off,
 	tb_st_u16le(c + ms_off, (uint16_t)v);
 }
 
-static void enc_header(const struct f1_header *h, uint16_t format,
-		       uint8_t *b)
+static void enc_header(const struct f1_header *h, uint16_t format, uint8_t *b)
 {
 	tb_st_u16le(b, format);
 	if (format == 2022) {
@@ -287,8 +285,8 @@ static void enc_participant(const struct f1_participant *o,
 		memcpy(c + L->livery, o->livery, sizeof(o->livery));
 }
 
-static void enc_participants(const struct f1_participants *o,
-			     uint16_t format, uint8_t *p)
+static void enc_participants(const struct f1_participants *o, uint16_t format,
+			     uint8_t *p)
 {
 	const struct f1__part_layout *L = f1__part_layout(format);
 	p[0] = o->num_active;

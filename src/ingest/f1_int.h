@@ -9,12 +9,12 @@
 
 /* Offset of packetId in the header: 5 (2022) or 6 (2023+). */
 #define F1__ID_OFF_2022 5
-#define F1__ID_OFF 6
+#define F1__ID_OFF	6
 
 /* Largest event detail block (SPTP, 12 bytes) and the slack accepted on
  * event datagrams beyond the normal size (real captures of 47 bytes). */
 #define F1__EVENT_DETAIL_MAX 12u
-#define F1__EVENT_SLACK 8u
+#define F1__EVENT_SLACK	     8u
 
 /* Per-car LapData record; offsets within one car's record. A 0 offset
  * for a field that cannot be at 0 means "absent in this format". */

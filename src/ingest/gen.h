@@ -4,6 +4,40 @@
  * f1_encode) at a fixed rate, in the order a real game sends them. The
  * ground truth (every lap's time and sector times, to the ms) is
  * available for assertions. Deterministic for a given config. */
+/*
+ * What the stream does (decisions a consumer may rely on):
+ * - Each car starts on lap 1, its out lap (driverStatus 3), 120 + 97 * car
+ *   metres (plus a few from the seed) before the line: lapDistance and
+ *   totalDistance are negative, sector 0, sector times 0. Crossing the
+ *   line starts lap 2, the first timed lap, and LapData then reports the
+ *   out lap's time as lastLapTimeInMS. Truth of lap 1: that time,
+ *   sectors TB_TIME_UNKNOWN, TB_LAP_OUT | TB_LAP_INCOMPLETE, complete
+ *   false (it did not start at the line).
+ * - Laps 2..K+1 are timed (driverStatus 1): complete, exact lap and
+ *   sector times; s1 / s2 appear in LapData once passed and reset to 0
+ *   when the lap completes. currentLapInvalid is 1 from mid-lap of the
+ *   configured cut lap only (truth TB_LAP_CUT, still complete).
+ * - Lap K+2 is the in lap (driverStatus 2), slower, never completed: the
+ *   stream ends 5 s after the last car starts it, with SEND. Truth: lap
+ *   time TB_TIME_UNKNOWN, sectors known only for sector lines crossed in
+ *   the stream, TB_LAP_IN | TB_LAP_INCOMPLETE, complete false.
+ * - Flashback: after the frame at flashback_at_s the FLBK event names the
+ *   target frame (flashback_back_s earlier); the stream continues from
+ *   the target frame itself: frameIdentifier and sessionTime go back, the
+ *   state is exactly the target's (the target frame is sent again, equal
+ *   to its first sending), overallFrameIdentifier keeps counting. Lap
+ *   times stay exact. Truth flags TB_LAP_FLASHBACK on every lap of every
+ *   car that had a frame in the rewound span [target, flashback frame].
+ * - Per frame: Participants (first frame, then every 5 s), Session (2 Hz),
+ *   Motion, LapData, Events (FTLP when a valid timed lap beats every
+ *   lap completed before it; FLBK), CarTelemetry, CarStatus,
+ *   SessionHistory (one active car per frame, cycling). SSTA is the
+ *   first packet. Cars beyond n_cars are all-zero entries.
+ * - Session: trackId -1 (the circuit is ours, unknown to any game),
+ *   trackLength 4318, sessionType 5 (Q1, the same code in 2022..2025),
+ *   totalLaps = n_laps. Header gameYear: 0 for 2022, else format - 2000;
+ *   for 2022 overall_frame_id repeats frame_id (the field is absent).
+ */
 #ifndef TB_INGEST_GEN_H
 #define TB_INGEST_GEN_H
 
@@ -18,11 +52,11 @@ struct gen_config {
 	uint16_t format;    /* packet format 2022..2025 */
 	uint64_t session_uid;
 	uint32_t seed;	    /* varies lap times and noise */
-	unsigned base_lap_ms; /* 0 = default (about 62 s) */
+	unsigned base_lap_ms; /* 0 = default 62 s; >= about 60.3 s */
 	/* Optional events for tests (0 / -1 = none): */
 	double flashback_at_s;	 /* at this session time, rewind ... */
 	double flashback_back_s; /* ... this many seconds (FLBK event) */
-	int cut_car, cut_lap;	 /* car/lap (1-based lap) flagged invalid */
+	int cut_car, cut_lap;	 /* car/lap (timed lap 2..K+1) invalid */
 };
 
 /* Defaults: 4 cars, 3 laps, 60 Hz, format 2025, uid 0x7B0C5EED, seed 1. */
@@ -56,5 +90,12 @@ enum tb_status gen_lap_truth(const struct gen *g, unsigned car,
 /* Name of the built-in circuit and its length in metres. */
 const char *gen_track_name(void);
 double gen_track_length(void);
+
+/* World x, z (m) of the circuit's centre line at lap distance s (m,
+ * taken modulo the length, so negative distances before the line work). */
+void gen_track_xz(const struct gen *g, double s, double *x, double *z);
+
+/* Session time of the stream's last frame, s. */
+double gen_duration_s(const struct gen *g);
 
 #endif /* TB_INGEST_GEN_H */

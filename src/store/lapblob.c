@@ -20,13 +20,13 @@
 static const uint8_t magic[4] = {'T', 'B', 'L', 'B'};
 
 #define ENC_METHOD_MASK 0x03u
-#define ENC_DENSE 0x04u
-#define ENC_ORDER2 0x08u
-#define ENC_RESERVED 0xf0u
-#define MASK_UNIFORM 0
-#define MASK_RUNS 1
-#define ZSTD_LEVEL 3
-#define INT_LIMIT 9007199254740992.0 /* 2^53: k and (double)k agree */
+#define ENC_DENSE	0x04u
+#define ENC_ORDER2	0x08u
+#define ENC_RESERVED	0xf0u
+#define MASK_UNIFORM	0
+#define MASK_RUNS	1
+#define ZSTD_LEVEL	3
+#define INT_LIMIT	9007199254740992.0 /* 2^53: k and (double)k agree */
 
 /* ------------------------------------------------------------------ */
 /* Small helpers: bits, zigzag, the scale table, zstd through tb_malloc. */
@@ -200,6 +200,25 @@ static void zfree(void *opaque, void *p)
 
 static const ZSTD_customMem zmem = {zalloc, zfree, NULL};
 
+/* CRC-32 (IEEE 802.3, reflected) of p[0..len), header CRC field read as
+ * zeros. A 1 KiB table per call costs less than a microsecond. */
+static uint32_t blob_crc(const uint8_t *p, size_t len)
+{
+	uint32_t table[256];
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		table[i] = c;
+	}
+	uint32_t crc = 0xffffffffu;
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = (i >= 24 && i < 28) ? 0 : p[i];
+		crc = table[(crc ^ b) & 0xff] ^ (crc >> 8);
+	}
+	return crc ^ 0xffffffffu;
+}
+
 static size_t varint_len(uint64_t v)
 {
 	size_t n = 1;
@@ -310,8 +329,8 @@ static uint64_t order_cost(const uint64_t *w, size_t m, unsigned order,
 	return bits;
 }
 
-static enum tb_status emit_int(struct tb_buf *b, const uint64_t *w,
-			       size_t m, unsigned order)
+static enum tb_status emit_int(struct tb_buf *b, const uint64_t *w, size_t m,
+			       unsigned order)
 {
 	size_t plen = 0;
 	for (size_t i = 0; i < m; i++)
@@ -329,8 +348,8 @@ static enum tb_status emit_int(struct tb_buf *b, const uint64_t *w,
 
 /* Fixed-width residuals split into byte planes: plane j holds byte j of
  * every residual, so the mostly-zero high bytes sit together. */
-static enum tb_status emit_planes(struct tb_buf *b, const uint64_t *w,
-				  size_t m, unsigned order, unsigned width)
+static enum tb_status emit_planes(struct tb_buf *b, const uint64_t *w, size_t m,
+				  unsigned order, unsigned width)
 {
 	size_t nb = width / 8;
 	size_t plen = m * nb;
@@ -406,9 +425,9 @@ static enum tb_status encode_channel(struct enc *e, int ch,
 	choose(e, m, &method, &sc);
 	unsigned width = method == LAPBLOB_F32 ? 32 : 64;
 	unsigned order = order_cost(e->words, m, 2, width) <
-					 order_cost(e->words, m, 1, width)
-				 ? 2
-				 : 1;
+				 order_cost(e->words, m, 1, width)
+			     ? 2
+			     : 1;
 	uint8_t hdr[3] = {(uint8_t)ch,
 			  (uint8_t)(method | (dense ? ENC_DENSE : 0) |
 				    (order == 2 ? ENC_ORDER2 : 0)),
@@ -458,8 +477,7 @@ static enum tb_status encode_masks(struct enc *e)
 	return st;
 }
 
-static enum tb_status check_lap(const struct tb_lap *lap,
-				struct tb_error *err)
+static enum tb_status check_lap(const struct tb_lap *lap, struct tb_error *err)
 {
 	if (lap->n > TB_LAP_MAX_SAMPLES)
 		return tb_fail(err, TB_ERR_LIMIT,
@@ -500,8 +518,8 @@ static enum tb_status compress_body(const struct tb_buf *body,
 	ZSTD_CCtx *cc = ZSTD_createCCtx_advanced(zmem);
 	if (!cc)
 		return tb_fail(err, TB_ERR_NOMEM, "lap blob: zstd context");
-	size_t r = ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel,
-					  ZSTD_LEVEL);
+	size_t r =
+	    ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, ZSTD_LEVEL);
 	if (!ZSTD_isError(r))
 		r = ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
 	if (!ZSTD_isError(r))
@@ -510,8 +528,8 @@ static enum tb_status compress_body(const struct tb_buf *body,
 	ZSTD_freeCCtx(cc);
 	if (ZSTD_isError(r)) {
 		st = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation
-			     ? TB_ERR_NOMEM
-			     : TB_ERR_INTERNAL;
+			 ? TB_ERR_NOMEM
+			 : TB_ERR_INTERNAL;
 		return tb_fail(err, st, "lap blob: zstd: %s",
 			       ZSTD_getErrorName(r));
 	}
@@ -519,8 +537,7 @@ static enum tb_status compress_body(const struct tb_buf *body,
 	return TB_OK;
 }
 
-static void write_header(const struct tb_lap *lap, size_t body_len,
-			 uint8_t *p)
+static void write_header(const struct tb_lap *lap, size_t body_len, uint8_t *p)
 {
 	memcpy(p, magic, 4);
 	p[4] = LAPBLOB_VERSION;
@@ -529,11 +546,11 @@ static void write_header(const struct tb_lap *lap, size_t body_len,
 	tb_st_u32le(p + 8, (uint32_t)lap->n);
 	tb_st_u64le(p + 12, lap->chans);
 	tb_st_u32le(p + 20, (uint32_t)body_len);
+	tb_st_u32le(p + 24, 0);
 }
 
 enum tb_status lapblob_encode(const struct tb_lap *lap, struct tb_buf *out,
-			      struct lapblob_stats *stats,
-			      struct tb_error *err)
+			      struct lapblob_stats *stats, struct tb_error *err)
 {
 	struct enc e = {.lap = lap};
 	struct tb_buf body;
@@ -552,8 +569,10 @@ enum tb_status lapblob_encode(const struct tb_lap *lap, struct tb_buf *out,
 	e.vals = tb_malloc(cap * sizeof(*e.vals));
 	e.words = tb_malloc(cap * sizeof(*e.words));
 	if (!e.vals || !e.words) {
-		st = tb_fail(err, TB_ERR_NOMEM, "lap blob: scratch for %zu "
-			     "samples", lap->n);
+		st = tb_fail(err, TB_ERR_NOMEM,
+			     "lap blob: scratch for %zu "
+			     "samples",
+			     lap->n);
 		goto cleanup;
 	}
 	st = tb_buf_append_varint(&body, lap->n);
@@ -578,6 +597,7 @@ enum tb_status lapblob_encode(const struct tb_lap *lap, struct tb_buf *out,
 	if (st != TB_OK)
 		goto cleanup;
 	write_header(lap, body.len, out->data);
+	tb_st_u32le(out->data + 24, blob_crc(out->data, out->len));
 	if (stats) {
 		stats->body_bytes = body.len;
 		stats->blob_bytes = out->len;
@@ -600,8 +620,8 @@ struct hdr {
 	size_t body_len;
 };
 
-static enum tb_status parse_header(const uint8_t *p, size_t len,
-				   struct hdr *h, struct tb_error *err)
+static enum tb_status parse_header(const uint8_t *p, size_t len, struct hdr *h,
+				   struct tb_error *err)
 {
 	if (len < LAPBLOB_HEADER_BYTES)
 		return tb_fail(err, TB_ERR_CORRUPT,
@@ -609,8 +629,8 @@ static enum tb_status parse_header(const uint8_t *p, size_t len,
 			       LAPBLOB_HEADER_BYTES);
 	if (memcmp(p, magic, 4) != 0)
 		return tb_fail(err, TB_ERR_CORRUPT,
-			       "lap blob: bad magic %02x %02x %02x %02x",
-			       p[0], p[1], p[2], p[3]);
+			       "lap blob: bad magic %02x %02x %02x %02x", p[0],
+			       p[1], p[2], p[3]);
 	if (p[4] != LAPBLOB_VERSION)
 		return tb_fail(err, TB_ERR_CORRUPT,
 			       "lap blob: codec version %u, this build reads "
@@ -619,6 +639,12 @@ static enum tb_status parse_header(const uint8_t *p, size_t len,
 	if (p[5] != 0 || tb_ld_u16le(p + 6) != 0)
 		return tb_fail(err, TB_ERR_CORRUPT,
 			       "lap blob: reserved header bytes not zero");
+	uint32_t crc = blob_crc(p, len);
+	if (crc != tb_ld_u32le(p + 24))
+		return tb_fail(err, TB_ERR_CORRUPT,
+			       "lap blob: CRC 0x%08x, header says 0x%08x "
+			       "(%zu bytes)",
+			       crc, tb_ld_u32le(p + 24), len);
 	h->n = tb_ld_u32le(p + 8);
 	h->chans = tb_ld_u64le(p + 12);
 	h->body_len = tb_ld_u32le(p + 20);
@@ -646,7 +672,7 @@ static enum tb_status parse_header(const uint8_t *p, size_t len,
 enum tb_status lapblob_peek(const void *blob, size_t len, size_t *n,
 			    tb_chmask *chans, struct tb_error *err)
 {
-	struct hdr h;
+	struct hdr h = {0};
 	enum tb_status st = parse_header(blob, len, &h, err);
 	if (st != TB_OK)
 		return st;
@@ -669,14 +695,15 @@ static enum tb_status decompress(const uint8_t *src, size_t len,
 	size_t fsize = ZSTD_findFrameCompressedSize(src, len);
 	if (ZSTD_isError(fsize) || fsize != len)
 		return tb_fail(err, TB_ERR_CORRUPT,
-			       "lap blob: zstd frame of %zu bytes, %s",
-			       len,
+			       "lap blob: zstd frame of %zu bytes, %s", len,
 			       ZSTD_isError(fsize) ? ZSTD_getErrorName(fsize)
 						   : "trailing bytes");
 	uint8_t *body = tb_malloc(h->body_len);
 	if (!body)
-		return tb_fail(err, TB_ERR_NOMEM, "lap blob: body of %zu "
-			       "bytes", h->body_len);
+		return tb_fail(err, TB_ERR_NOMEM,
+			       "lap blob: body of %zu "
+			       "bytes",
+			       h->body_len);
 	ZSTD_DCtx *dc = ZSTD_createDCtx_advanced(zmem);
 	if (!dc) {
 		tb_free(body);
@@ -690,8 +717,7 @@ static enum tb_status decompress(const uint8_t *src, size_t len,
 		    ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
 			return tb_fail(err, TB_ERR_NOMEM, "lap blob: zstd: %s",
 				       ZSTD_getErrorName(r));
-		return tb_fail(err, TB_ERR_CORRUPT,
-			       "lap blob: zstd: %s",
+		return tb_fail(err, TB_ERR_CORRUPT, "lap blob: zstd: %s",
 			       ZSTD_isError(r) ? ZSTD_getErrorName(r)
 					       : "short body");
 	}
@@ -807,8 +833,7 @@ static enum tb_status decode_channel(struct tb_cur *c, struct tb_lap *lap,
 		return tb_fail(err, TB_ERR_CORRUPT,
 			       "lap blob: channel %s: payload %llu bytes, %zu "
 			       "left",
-			       name, (unsigned long long)plen,
-			       tb_cur_left(c));
+			       name, (unsigned long long)plen, tb_cur_left(c));
 	bool dense = (enc & ENC_DENSE) != 0;
 	size_t m = dense ? lap->n : count;
 	struct tb_cur p;
@@ -881,11 +906,11 @@ static enum tb_status parse_body(const uint8_t *body, const struct hdr *h,
 	return st;
 }
 
-enum tb_status lapblob_decode(const void *blob, size_t len,
-			      struct tb_lap *out, struct tb_error *err)
+enum tb_status lapblob_decode(const void *blob, size_t len, struct tb_lap *out,
+			      struct tb_error *err)
 {
 	const uint8_t *p = blob;
-	struct hdr h;
+	struct hdr h = {0};
 	uint8_t *body = NULL;
 	struct tb_lap tmp;
 	tb_lap_init(&tmp);

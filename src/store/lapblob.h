@@ -8,7 +8,7 @@
  * lap number, times, flags) is not part of the blob.
  *
  * Layout (all integers little-endian, varints LEB128):
- *   header, 24 bytes, uncompressed:
+ *   header, 28 bytes, uncompressed:
  *     0  "TBLB"  magic
  *     4  u8      codec version (LAPBLOB_VERSION)
  *     5  u8      flags, 0
@@ -16,6 +16,8 @@
  *     8  u32     n, samples
  *    12  u64     chans, channel set
  *    20  u32     body bytes once decompressed
+ *    24  u32     CRC-32 (IEEE) of the whole blob, this field as zeros;
+ *                zstd skips some frame header bits, this does not
  *   then one zstd frame (level 3, content size and checksum) of the body:
  *     varint n, varint chans                 repeated, cross-checked
  *     u8 mask mode: 0 = every sample has one mask: varint mask
@@ -34,8 +36,8 @@
 
 #include "../core/core.h"
 
-#define LAPBLOB_VERSION 1
-#define LAPBLOB_HEADER_BYTES 24
+#define LAPBLOB_VERSION	     1
+#define LAPBLOB_HEADER_BYTES 28
 
 /* How a channel's values are stored. Numbers are on disk. */
 enum lapblob_method {
@@ -48,7 +50,7 @@ enum lapblob_method {
  * is the identity. */
 enum lapblob_scale {
 	LAPBLOB_SC_NONE = 0,
-	LAPBLOB_SC_DIV_3_6,	 /* km/h -> m/s: k / 3.6 */
+	LAPBLOB_SC_DIV_3_6, /* km/h -> m/s: k / 3.6 */
 	LAPBLOB_SC_DIV_10,
 	LAPBLOB_SC_DIV_100,
 	LAPBLOB_SC_DIV_1000,
@@ -92,8 +94,8 @@ enum tb_status lapblob_encode(const struct tb_lap *lap, struct tb_buf *out,
  * over TB_LAP_MAX_SAMPLES, body over TB_BLOB_MAX_BYTES, zstd errors and
  * checksum) is TB_ERR_CORRUPT with a message saying what and where.
  * TB_ERR_NOMEM on allocation failure. */
-enum tb_status lapblob_decode(const void *blob, size_t len,
-			      struct tb_lap *out, struct tb_error *err) TB_WUR;
+enum tb_status lapblob_decode(const void *blob, size_t len, struct tb_lap *out,
+			      struct tb_error *err) TB_WUR;
 
 /* Read and validate just the header: sample count and channel set. */
 enum tb_status lapblob_peek(const void *blob, size_t len, size_t *n,

@@ -1,0 +1,33 @@
+# libFuzzer harnesses: only with clang and -DTB_FUZZ=ON (best together
+# with -DTB_SANITIZE=ON so the libraries carry ASan too). Include after
+# the modules are defined. Run e.g.
+#   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DTB_FUZZ=ON -DTB_SANITIZE=ON
+#   fuzz_f1_decode -max_total_time=60 -max_len=2048 corpus/ \
+#       $TRAILBRAKE_DATA/f1-udp-maciejpedzich $TRAILBRAKE_DATA/f1-udp-gamesdat/*
+# The FIRST directory receives new inputs: never put the shared recordings
+# first.
+option(TB_FUZZ "Build libFuzzer harnesses (clang only)" OFF)
+if(TB_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(WARNING "TB_FUZZ needs clang; fuzz targets not built")
+  else()
+    add_executable(fuzz_f1_decode fuzz/fuzz_f1_decode.c)
+    target_compile_options(fuzz_f1_decode PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_f1_decode PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_f1_decode PRIVATE tb_ingest)
+    # Coverage feedback from the code under test, not just the harness.
+    target_compile_options(tb_ingest PRIVATE -fsanitize=fuzzer-no-link)
+    target_compile_options(tb_core PRIVATE -fsanitize=fuzzer-no-link)
+    # The capture reader: pcap.c is built into the target itself so
+    # libFuzzer sees its coverage.
+    add_executable(fuzz_pcap fuzz/fuzz_pcap.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/pcap.c)
+    target_include_directories(fuzz_pcap PRIVATE ${CMAKE_SOURCE_DIR}/src)
+    target_compile_options(fuzz_pcap PRIVATE
+                           -fsanitize=fuzzer,address,undefined -g)
+    target_link_options(fuzz_pcap PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_pcap PRIVATE tb_core PkgConfig::PCAP)
+  endif()
+endif()

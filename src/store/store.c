@@ -1,0 +1,149 @@
+/* store.c - the store interface's dispatch: store_open finds a backend
+ * by URL scheme ("sqlite:PATH", "sqlite://PATH", a bare path), and the
+ * store_* wrappers check their arguments and call through the table. */
+#include "store_int.h"
+
+#include <ctype.h>
+
+static const struct store_ops *const backends[] = {
+    &store__sqlite_ops,
+};
+
+#define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
+#define SCHEME_MAX 16
+
+/* Length of url's scheme ("sqlite" in "sqlite:x.db"), 0 when url is a
+ * bare path. A scheme is a letter then letters, digits, '+', '-', '.',
+ * ending at the first ':'; one letter ("C:") is a drive, not a scheme. */
+static size_t scheme_len(const char *url)
+{
+	if (!isalpha((unsigned char)url[0]))
+		return 0;
+	size_t i = 1;
+	while (isalnum((unsigned char)url[i]) || url[i] == '+' ||
+	       url[i] == '-' || url[i] == '.')
+		i++;
+	return (url[i] == ':' && i >= 2) ? i : 0;
+}
+
+enum tb_status store_open(const char *url, struct store **out,
+			  struct tb_error *err)
+{
+	if (!out)
+		return tb_fail(err, TB_ERR_ARG, "store: no out handle");
+	*out = NULL;
+	if (!url || !*url)
+		return tb_fail(err, TB_ERR_ARG, "store: empty URL");
+	size_t n = scheme_len(url);
+	const struct store_ops *ops = backends[0]; /* bare path: SQLite */
+	const char *target = url;
+	if (n) {
+		ops = NULL;
+		for (size_t i = 0; i < N_BACKENDS; i++) {
+			const char *s = backends[i]->scheme;
+			if (strlen(s) == n && strncmp(s, url, n) == 0)
+				ops = backends[i];
+		}
+		if (!ops)
+			return tb_fail(err, TB_ERR_UNSUPPORTED,
+				       "store: unknown scheme \"%.*s\" in "
+				       "\"%s\" (this build has: sqlite)",
+				       (int)(n < SCHEME_MAX ? n : SCHEME_MAX),
+				       url, url);
+		target = url + n + 1;
+		if (strncmp(target, "//", 2) == 0)
+			target += 2;
+	}
+	if (!*target)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: \"%s\" names no "
+			       "database",
+			       url);
+	return ops->open(target, out, err);
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+enum tb_status store_session_put(struct store *st,
+				 const struct tb_session_info *info,
+				 int64_t *out_id, struct tb_error *err)
+{
+	if (!st || !info || !out_id)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: session_put: NULL "
+			       "argument");
+	return st->ops->session_put(st, info, out_id, err);
+}
+
+enum tb_status store_car_put(struct store *st, int64_t session_id,
+			     const struct tb_car_info *car,
+			     struct tb_error *err)
+{
+	if (!st || !car)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: car_put: NULL "
+			       "argument");
+	return st->ops->car_put(st, session_id, car, err);
+}
+
+enum tb_status store_lap_put(struct store *st, int64_t session_id,
+			     const struct tb_lap *lap, int64_t *out_id,
+			     struct tb_error *err)
+{
+	if (!st || !lap || !out_id)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: lap_put: NULL "
+			       "argument");
+	return st->ops->lap_put(st, session_id, lap, out_id, err);
+}
+
+enum tb_status store_lap_get(struct store *st, int64_t lap_id,
+			     struct tb_lap *out, struct store_lap_row *row,
+			     struct tb_error *err)
+{
+	if (!st || !out)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: lap_get: NULL "
+			       "argument");
+	return st->ops->lap_get(st, lap_id, out, row, err);
+}
+
+enum tb_status store_sessions_list(struct store *st, store_session_cb cb,
+				   void *ctx, struct tb_error *err)
+{
+	if (!st || !cb)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: sessions_list: NULL "
+			       "argument");
+	return st->ops->sessions_list(st, cb, ctx, err);
+}
+
+enum tb_status store_laps_list(struct store *st, int64_t session_id,
+			       store_lap_cb cb, void *ctx, struct tb_error *err)
+{
+	if (!st || !cb)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: laps_list: NULL "
+			       "argument");
+	return st->ops->laps_list(st, session_id, cb, ctx, err);
+}
+
+enum tb_status store_session_get(struct store *st, int64_t session_id,
+				 struct store_session_row *out,
+				 struct tb_error *err)
+{
+	if (!st || !out)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: session_get: NULL "
+			       "argument");
+	return st->ops->session_get(st, session_id, out, err);
+}
+
+int store_schema_version(struct store *st)
+{
+	return st ? st->ops->schema_version(st) : 0;
+}
