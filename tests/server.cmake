@@ -10,3 +10,6 @@ foreach(fmt 2022 2023 2024 2025)
   set_tests_properties(e2e_replay_${fmt} PROPERTIES TIMEOUT 300
     LABELS integration ENVIRONMENT "TB_BIN=$<TARGET_FILE:trailbrake>")
 endforeach()
+add_test(NAME e2e_record COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_record.sh)
+set_tests_properties(e2e_record PROPERTIES TIMEOUT 300 LABELS integration
+  ENVIRONMENT "TB_BIN=$<TARGET_FILE:trailbrake>")

@@ -506,6 +506,10 @@ static void test_minutes_parts(void **state)
 static enum tb_status decode_copy(const uint8_t *buf, size_t len,
 				  struct f1_packet *out, struct tb_error *err)
 {
+	if (len > 65536) {
+		fail_msg("decode_copy: %zu bytes is no datagram", len);
+		return TB_ERR_ARG;
+	}
 	uint8_t *b = malloc(len ? len : 1);
 	assert_non_null(b);
 	if (len)

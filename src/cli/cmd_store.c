@@ -22,9 +22,11 @@ struct common {
 static int parse_common(const char *cmd, int argc, char **argv,
 			struct common *c, void (*usage)(FILE *))
 {
-	static const struct option opts[] = {
+	/* `export` takes --csv FILE; the listings take a bare --csv. */
+	bool csv_file = !strcmp(cmd, "export");
+	const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
-		{"csv", optional_argument, NULL, 'c'},
+		{"csv", csv_file ? required_argument : no_argument, NULL, 'c'},
 		{"port", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
