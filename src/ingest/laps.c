@@ -73,6 +73,15 @@ static void start_lap(struct car_state *c, unsigned car,
 	c->active = true;
 }
 
+/* A lap that never got past the start line (a grid or pit-exit stub
+ * whose lap distance is still negative at its end) covers no lap. */
+static bool ended_before_line(const struct tb_lap *lap)
+{
+	const double *d = lap->col[TB_CH_LAP_DIST];
+	return d && (lap->mask[lap->n - 1] & TB_CHBIT(TB_CH_LAP_DIST)) &&
+	       d[lap->n - 1] < 0;
+}
+
 /* Hand the lap in progress over. timed: the counter moved on and
  * last_lap_ms is this lap's game time. */
 static void finish_lap(struct lap_asm *a, struct car_state *c, bool timed,
@@ -93,7 +102,7 @@ static void finish_lap(struct lap_asm *a, struct car_state *c, bool timed,
 	} else {
 		a->stats.laps_incomplete++;
 	}
-	if (!timed || !c->saw_start)
+	if (!timed || !c->saw_start || ended_before_line(lap))
 		lap->flags |= TB_LAP_INCOMPLETE;
 	a->done(a->ctx, lap);
 	/* Whatever the callee did not move out is ours to free. */
