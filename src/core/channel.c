@@ -43,7 +43,11 @@ enum tb_status tb_channel_by_name(const char *name, enum tb_channel *out)
 const char *tb_game_name(enum tb_game g)
 {
 	static const char *const names[TB_GAME__COUNT] = {
-		"unknown", "F1 22", "F1 23", "F1 24", "F1 25"};
+		"unknown",	 "F1 22",	   "F1 23",
+		"F1 24",	 "F1 25",	   "DiRT Rally 2.0",
+		"Codemasters",	 "EA SPORTS WRC",  "Forza Motorsport 7",
+		"Forza Horizon", "Forza Motorsport", "Assetto Corsa",
+		"Gran Turismo 7", "GT Sport"};
 	return ((unsigned)g < TB_GAME__COUNT) ? names[g] : "unknown";
 }
 

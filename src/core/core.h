@@ -203,6 +203,15 @@ enum tb_game {
 	TB_GAME_F1_23,
 	TB_GAME_F1_24,
 	TB_GAME_F1_25,
+	TB_GAME_DIRT_RALLY_2,  /* Codemasters extradata UDP */
+	TB_GAME_CODEMASTERS,   /* other extradata titles (DiRT 4, GRID...) */
+	TB_GAME_EA_WRC,
+	TB_GAME_FORZA_M7,
+	TB_GAME_FORZA_H4,      /* Forza Horizon 4/5 share one layout */
+	TB_GAME_FORZA_M2023,
+	TB_GAME_AC,	       /* Assetto Corsa (original) */
+	TB_GAME_GT7,
+	TB_GAME_GT_SPORT,
 	TB_GAME__COUNT
 };
 const char *tb_game_name(enum tb_game g); /* "F1 25" */

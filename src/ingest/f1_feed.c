@@ -5,7 +5,7 @@
  * Participants packets fill the session and car metadata; SEND closes a
  * session. Up to FEED_SESSIONS session ids are tracked at once, since
  * games interleave packets of menus and other sessions. */
-#include "ingest.h"
+#include "proto.h"
 
 #include <stdio.h>
 
@@ -397,3 +397,88 @@ void f1_feed_stats(const struct f1_feed *fd, struct f1_feed_stats *out)
 		out->discarded += as->discarded;
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* The F1 feed as an ingest protocol. */
+
+static bool f1_sniff(const uint8_t *buf, size_t len)
+{
+	if (len < 24)
+		return false;
+	uint16_t format = tb_ld_u16le(buf);
+	size_t hs = f1_header_size(format);
+	if (hs == 0 || len < hs)
+		return false;
+	unsigned id = buf[format == 2022 ? 5 : 6];
+	if (id == F1_EVENT)
+		return len >= hs + 4 && len <= f1_packet_size(format, id) + 8;
+	return f1_packet_size(format, id) == len;
+}
+
+static enum tb_status f1_create(const struct ingest_opts *opts,
+				ingest_lap_fn fn, void *ctx, void **out)
+{
+	(void)opts;
+	struct f1_feed *fd;
+	enum tb_status st = f1_feed_create(fn, ctx, &fd);
+	*out = fd;
+	return st;
+}
+
+static void f1_destroy(void *inst)
+{
+	f1_feed_destroy(inst);
+}
+
+static enum tb_status f1_datagram(void *inst, const uint8_t *buf, size_t len,
+				  int64_t now_us, struct tb_error *err)
+{
+	(void)now_us; /* F1 packets carry their own session time */
+	return f1_feed_datagram(inst, buf, len, err);
+}
+
+static void f1_flush(void *inst)
+{
+	f1_feed_flush(inst);
+}
+
+static void f1_stats(const void *inst, struct ingest_stats *out)
+{
+	struct f1_feed_stats fs;
+	f1_feed_stats(inst, &fs);
+	memset(out, 0, sizeof(*out));
+	out->datagrams = fs.datagrams;
+	out->bytes = fs.bytes;
+	for (int i = 0; i < F1_PACKET__COUNT && i < INGEST_KINDS_MAX; i++) {
+		out->kinds[i] = fs.packets[i];
+		out->accepted += fs.packets[i];
+	}
+	memcpy(out->rejected, fs.rejected, sizeof(out->rejected));
+	out->frames = fs.frames;
+	out->frame_errors = fs.frame_errors;
+	out->sessions = fs.sessions;
+	out->laps = fs.laps;
+	out->laps_incomplete = fs.laps_incomplete;
+	out->rewinds = fs.rewinds;
+	out->discarded = fs.discarded;
+}
+
+static const char *f1_kind_name(unsigned i)
+{
+	return i < F1_PACKET__COUNT ? f1_packet_name(i) : NULL;
+}
+
+const struct ingest_proto ingest_proto_f1 = {
+	.version = 1,
+	.name = "f1",
+	.title = "F1 22-25 (EA/Codemasters)",
+	.default_port = 20777,
+	.sniff = f1_sniff,
+	.create = f1_create,
+	.destroy = f1_destroy,
+	.datagram = f1_datagram,
+	.tick = NULL,
+	.flush = f1_flush,
+	.stats = f1_stats,
+	.kind_name = f1_kind_name,
+};

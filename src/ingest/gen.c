@@ -123,6 +123,7 @@ struct gen {
 	unsigned n_ev, ev_i;
 	struct f1_event ev[GEN_MAX_EVENTS];
 	struct gen_now now[F1_CARS];
+	struct f1_packet fparts[4]; /* gen_next_frame's current frame */
 };
 
 /* ------------------------------------------------------------------ */
@@ -1348,4 +1349,45 @@ enum tb_status gen_next(struct gen *g, struct f1_packet *out, double *t_s)
 	if (t_s)
 		*t_s = out->h.session_time;
 	return TB_OK;
+}
+
+enum tb_status gen_next_frame(struct gen *g, struct gen_frame *out)
+{
+	unsigned have = 0;
+	double t = 0;
+	for (;;) {
+		struct f1_packet *slot = &g->fparts[3];
+		enum tb_status st = gen_next(g, slot, &t);
+		if (st != TB_OK)
+			return st;
+		int idx = -1;
+		switch (slot->h.packet_id) {
+		case F1_MOTION:
+			idx = 0;
+			break;
+		case F1_LAP_DATA:
+			idx = 1;
+			break;
+		case F1_CAR_TELEMETRY:
+			idx = 2;
+			break;
+		case F1_CAR_STATUS:
+			idx = 3;
+			break;
+		default:
+			continue;
+		}
+		if (idx != 3)
+			g->fparts[idx] = *slot;
+		have |= 1u << idx;
+		if (idx == 3 && have == 0xF) {
+			out->t_s = t;
+			out->frame_id = slot->h.frame_id;
+			out->motion = &g->fparts[0];
+			out->lap = &g->fparts[1];
+			out->telemetry = &g->fparts[2];
+			out->status = &g->fparts[3];
+			return TB_OK;
+		}
+	}
 }

@@ -98,4 +98,16 @@ void gen_track_xz(const struct gen *g, double s, double *x, double *z);
 /* Session time of the stream's last frame, s. */
 double gen_duration_s(const struct gen *g);
 
+/* The stream frame by frame, for encoders of other protocols that carry
+ * a whole car state per packet: the per-car packets of one F1 frame
+ * (Motion, LapData, CarTelemetry, CarStatus; every car) together. The
+ * packets are borrowed from g until the next call. Not to be mixed with
+ * gen_next on the same generator. TB_ERR_EMPTY at the end. */
+struct gen_frame {
+	double t_s;
+	uint32_t frame_id;
+	const struct f1_packet *motion, *lap, *telemetry, *status;
+};
+enum tb_status gen_next_frame(struct gen *g, struct gen_frame *out) TB_WUR;
+
 #endif /* TB_INGEST_GEN_H */
