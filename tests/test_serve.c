@@ -79,18 +79,23 @@ static void wait_ready(const struct served *s)
 	fail_msg("serve did not answer /healthz");
 }
 
-static uint64_t metric(const char *text, const char *name)
+/* Sum of every sample line whose name starts with prefix. */
+static uint64_t sum_metric(const char *text, const char *prefix)
 {
-	const char *p = strstr(text, name);
-	unsigned long long v = 0;
-	while (p) {
-		/* skip HELP/TYPE lines: the sample line starts the line */
-		if ((p == text || p[-1] == '\n') &&
-		    sscanf(p + strlen(name), " %llu", &v) == 1)
-			return v;
-		p = strstr(p + 1, name);
+	uint64_t sum = 0;
+	size_t pl = strlen(prefix);
+	for (const char *line = text; line && *line;) {
+		if (!strncmp(line, prefix, pl)) {
+			const char *sp = strchr(line, ' ');
+			unsigned long long v;
+			if (sp && sscanf(sp, " %llu", &v) == 1)
+				sum += v;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
 	}
-	return UINT64_MAX;
+	return sum;
 }
 
 struct lap_seen {
@@ -203,19 +208,10 @@ static void test_serve_garbage_and_laps(void **state)
 	static char text[65536];
 	assert_int_equal(http_get(s.http_port, "/metrics", text, sizeof(text)),
 			 200);
-	uint64_t rej = 0;
-	const char *reasons[] = {"truncated", "format", "id", "length",
-				 "other"};
-	for (int i = 0; i < 5; i++) {
-		char name[128];
-		snprintf(name, sizeof(name),
-			 "trailbrake_rejected_total{protocol=\"f1\","
-			 "reason=\"%s\"}",
-			 reasons[i]);
-		uint64_t v = metric(text, name);
-		assert_true(v != UINT64_MAX);
-		rej += v;
-	}
+	uint64_t rej = sum_metric(text, "trailbrake_rejected_total{");
+	assert_true(strstr(text, "trailbrake_rejected_total{port=") != NULL);
+	assert_true(strstr(text, "protocol=\"f1\",reason=\"length\"}") !=
+		    NULL);
 	/* Random bytes can form a valid packet only by a vanishing chance;
 	 * every garbage datagram is counted as a reject. */
 	assert_int_equal(rej, 100000);

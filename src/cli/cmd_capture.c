@@ -77,7 +77,7 @@ int cli_record(int argc, char **argv)
 	long port = 20777, count = 0;
 	double duration = 0;
 	int c;
-	optind = 1;
+	optind = 0; /* glibc: full re-initialisation */
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -214,7 +214,7 @@ int cli_replay(int argc, char **argv)
 	double rate = 1;
 	long only_port = 0;
 	int c;
-	optind = 1;
+	optind = 0; /* glibc: full re-initialisation */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -335,7 +335,7 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 		{NULL, 0, NULL, 0}};
 	long v;
 	int c;
-	optind = 1;
+	optind = 0; /* glibc: full re-initialisation */
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

@@ -32,7 +32,7 @@ static int parse_common(const char *cmd, int argc, char **argv,
 		{NULL, 0, NULL, 0}};
 	c->db = cli_default_db();
 	int ch;
-	optind = 1;
+	optind = 0; /* glibc: full re-initialisation */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -73,8 +73,9 @@ static void import_usage(FILE *out)
 {
 	fprintf(out, "usage: trailbrake import FILE... [--db URL] [--port P]\n"
 		     "Import captures (pcap or pcapng, recognised by content) "
-		     "of F1 UDP\ntelemetry into the store. --port keeps only "
-		     "datagrams sent to port P.\n");
+		     "of UDP\ntelemetry into the store; each destination port's "
+		     "protocol is\ndetected. --port keeps only datagrams sent "
+		     "to port P.\n");
 }
 
 int cli_import(int argc, char **argv)
@@ -120,11 +121,12 @@ int cli_import(int argc, char **argv)
 			rc = cli_fail("import", &err);
 			continue;
 		}
-		printf("%s: %" PRIu64 " datagrams (%" PRIu64
+		printf("%s: %s, %" PRIu64 " datagrams (%" PRIu64
 		       " rejected), %" PRIu64 " sessions, %" PRIu64
 		       " laps stored (+%" PRIu64 " incomplete)\n",
-		       path, res.datagrams, res.rejected, res.sessions,
-		       res.laps, res.laps_incomplete);
+		       path, res.protos[0] ? res.protos : "no known protocol",
+		       res.datagrams, res.rejected, res.sessions, res.laps,
+		       res.laps_incomplete);
 	}
 	store_close(st);
 	return rc;

@@ -1,5 +1,6 @@
 /* daemon.c - `trailbrake serve`: one receiver thread (epoll over the UDP
- * socket and a signalfd, recvmmsg batches, decode, per-car assembly)
+ * ports and a signalfd, recvmmsg batches, protocol detection and
+ * decoding, per-car assembly, handshakes and heartbeats on each tick)
  * hands finished laps through a bounded SPSC queue to one writer thread
  * that stores them; HTTP runs on libmicrohttpd's own thread. The
  * receiver never blocks on the store: a full queue is a counted drop.
@@ -25,16 +26,14 @@
 
 #define BATCH 64
 
-void srv_config_default(struct srv_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->db_url = "trailbrake.db";
-	cfg->udp_addr = "0.0.0.0";
-	cfg->udp_port = 20777;
-	cfg->http_addr = "127.0.0.1";
-	cfg->http_port = 8080;
-	cfg->queue_laps = 1024;
-}
+struct port {
+	struct daemon *d;
+	const struct srv_port_cfg *cfg;
+	uint16_t local_port; /* bound port (cfg->port, or the kernel's) */
+	int fd;
+	struct ingest_port *in;
+	const struct ingest_proto *announced; /* logged "detected" once */
+};
 
 struct daemon {
 	const struct srv_config *cfg;
@@ -42,9 +41,10 @@ struct daemon {
 	struct tb_ring *queue; /* struct ingest_lap_job * slots */
 	struct store *store;
 	struct srv_sink *sink;
-	struct f1_feed *feed;
 	struct fmt_pcap_writer *rec;
-	int udp_fd, sig_fd, ep_fd, wake_fd[2];
+	unsigned n_ports;
+	struct port ports[SRV_MAX_PORTS];
+	int sig_fd, ep_fd, wake_fd[2];
 	atomic_bool receiver_done;
 	uint64_t last_report_ns;
 	uint64_t rej_logged;
@@ -80,17 +80,15 @@ static void on_lap(void *ctx, struct ingest_lap_job *job)
 
 static void publish_stats(struct daemon *d)
 {
-	struct f1_feed_stats fs;
-	f1_feed_stats(d->feed, &fs);
-	atomic_store(&d->m.datagrams, fs.datagrams);
-	atomic_store(&d->m.bytes, fs.bytes);
-	for (int i = 0; i < F1_PACKET__COUNT; i++)
-		atomic_store(&d->m.packets[i], fs.packets[i]);
-	for (int i = 0; i < INGEST_REJ__COUNT; i++)
-		atomic_store(&d->m.rejected[i], fs.rejected[i]);
-	atomic_store(&d->m.frames, fs.frames);
-	atomic_store(&d->m.sessions, fs.sessions);
-	atomic_store(&d->m.rewinds, fs.rewinds);
+	pthread_mutex_lock(&d->m.mu);
+	d->m.n_ports = d->n_ports;
+	for (unsigned i = 0; i < d->n_ports; i++) {
+		struct srv_port_metrics *pm = &d->m.ports[i];
+		pm->port = d->ports[i].local_port;
+		pm->proto = ingest_port_proto(d->ports[i].in);
+		ingest_port_stats(d->ports[i].in, &pm->s);
+	}
+	pthread_mutex_unlock(&d->m.mu);
 	atomic_store(&d->m.queue_depth, tb_ring_count(d->queue));
 }
 
@@ -100,24 +98,60 @@ static void report_rejects(struct daemon *d, bool force)
 	if (!force && now - d->last_report_ns < 10000000000ull)
 		return;
 	d->last_report_ns = now;
-	uint64_t total = 0;
-	for (int i = 0; i < INGEST_REJ__COUNT; i++)
-		total += atomic_load(&d->m.rejected[i]);
+	uint64_t rej[INGEST_REJ__COUNT] = {0}, total = 0;
+	for (unsigned i = 0; i < d->n_ports; i++) {
+		struct ingest_stats s;
+		ingest_port_stats(d->ports[i].in, &s);
+		for (int r = 0; r < INGEST_REJ__COUNT; r++) {
+			rej[r] += s.rejected[r];
+			total += s.rejected[r];
+		}
+	}
 	if (total == d->rej_logged)
 		return;
 	d->rej_logged = total;
 	fprintf(stderr, "serve: rejected datagrams so far: %llu "
 			"(truncated %llu, format %llu, id %llu, length %llu, "
 			"other %llu)\n",
-		(unsigned long long)total,
-		(unsigned long long)atomic_load(&d->m.rejected[0]),
-		(unsigned long long)atomic_load(&d->m.rejected[1]),
-		(unsigned long long)atomic_load(&d->m.rejected[2]),
-		(unsigned long long)atomic_load(&d->m.rejected[3]),
-		(unsigned long long)atomic_load(&d->m.rejected[4]));
+		(unsigned long long)total, (unsigned long long)rej[0],
+		(unsigned long long)rej[1], (unsigned long long)rej[2],
+		(unsigned long long)rej[3], (unsigned long long)rej[4]);
 }
 
-static void receive_batch(struct daemon *d)
+static enum tb_status port_send(void *ctx, uint32_t ip, uint16_t port,
+				const uint8_t *buf, size_t len)
+{
+	struct port *p = ctx;
+	struct sockaddr_in to = {.sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(ip)};
+	if (sendto(p->fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) <
+	    0)
+		return TB_ERR_NET;
+	return TB_OK;
+}
+
+static void tick_ports(struct daemon *d)
+{
+	int64_t now_us = tb_wall_ms() * 1000;
+	for (unsigned i = 0; i < d->n_ports; i++) {
+		struct port *p = &d->ports[i];
+		struct ingest_io io = {.ctx = p, .send = port_send};
+		ingest_port_tick(p->in, now_us, &io);
+	}
+}
+
+static void announce(struct port *p)
+{
+	const struct ingest_proto *pr = ingest_port_proto(p->in);
+	if (pr && pr != p->announced) {
+		p->announced = pr;
+		fprintf(stderr, "serve: UDP port %u: %s%s\n", p->local_port,
+			pr->title, p->cfg->proto ? "" : " (detected)");
+	}
+}
+
+static void receive_batch(struct daemon *d, struct port *p)
 {
 	_Static_assert(BATCH <= 1024, "batch fits the stack");
 	uint8_t bufs[BATCH][TB_DATAGRAM_MAX];
@@ -133,7 +167,7 @@ static void receive_batch(struct daemon *d)
 		msgs[i].msg_hdr.msg_name = &from[i];
 		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
 	}
-	int n = recvmmsg(d->udp_fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+	int n = recvmmsg(p->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return;
 	int64_t now_us = tb_wall_ms() * 1000;
@@ -150,30 +184,41 @@ static void receive_batch(struct daemon *d)
 				.src_ip = ntohl(from[i].sin_addr.s_addr),
 				.dst_ip = 0x7f000001,
 				.src_port = ntohs(from[i].sin_port),
-				.dst_port = d->cfg->udp_port,
+				.dst_port = p->local_port,
 				.payload = bufs[i],
 				.len = len};
 			if (fmt_pcap_write(d->rec, &dg, &err) != TB_OK)
 				atomic_fetch_add(&d->m.record_errors, 1);
 		}
-		enum tb_status st;
-		if (len > TB_DATAGRAM_MAX)
-			st = f1_feed_datagram(d->feed, bufs[i], 0, &err);
-		else
-			st = f1_feed_datagram(d->feed, bufs[i], len, &err);
+		/* An oversized datagram is no telemetry we know: reject it
+		 * as truncated-to-nothing rather than decode a prefix. */
+		enum tb_status st = ingest_port_datagram(
+			p->in, bufs[i], len > TB_DATAGRAM_MAX ? 0 : len, now_us,
+			&err);
 		if (st != TB_OK && d->cfg->verbose)
-			fprintf(stderr, "serve: rejected: %s\n", err.msg);
+			fprintf(stderr, "serve: port %u: rejected: %s\n",
+				p->local_port, err.msg);
 	}
-	publish_stats(d);
+	announce(p);
+}
+
+static struct port *port_of_fd(struct daemon *d, int fd)
+{
+	for (unsigned i = 0; i < d->n_ports; i++)
+		if (d->ports[i].fd == fd)
+			return &d->ports[i];
+	return NULL;
 }
 
 static void *receiver_main(void *arg)
 {
 	struct daemon *d = arg;
 	bool stop = false;
+	uint64_t last_tick = 0;
+	tick_ports(d);
 	while (!stop) {
-		struct epoll_event ev[4];
-		int n = epoll_wait(d->ep_fd, ev, 4, 200);
+		struct epoll_event ev[SRV_MAX_PORTS + 1];
+		int n = epoll_wait(d->ep_fd, ev, SRV_MAX_PORTS + 1, 100);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -184,16 +229,28 @@ static void *receiver_main(void *arg)
 							"stopping\n",
 						si.ssi_signo);
 				stop = true;
-			} else if (ev[i].data.fd == d->udp_fd) {
-				receive_batch(d);
+				continue;
 			}
+			struct port *p = port_of_fd(d, ev[i].data.fd);
+			if (p)
+				receive_batch(d, p);
 		}
+		uint64_t now = tb_now_ns();
+		if (now - last_tick >= 100000000u) {
+			tick_ports(d);
+			last_tick = now;
+		}
+		publish_stats(d);
 		report_rejects(d, false);
 	}
-	/* Drain what the socket already holds, then close every lap. */
-	for (int i = 0; i < 64; i++)
-		receive_batch(d);
-	f1_feed_flush(d->feed);
+	/* Drain what the sockets already hold, then close every lap (and
+	 * let protocols with a peer say goodbye on their last tick). */
+	for (unsigned k = 0; k < d->n_ports; k++)
+		for (int i = 0; i < 64; i++)
+			receive_batch(d, &d->ports[k]);
+	for (unsigned k = 0; k < d->n_ports; k++)
+		ingest_port_flush(d->ports[k].in);
+	tick_ports(d);
 	publish_stats(d);
 	report_rejects(d, true);
 	atomic_store(&d->receiver_done, true);
@@ -253,26 +310,42 @@ static void writer_loop(struct daemon *d)
 	}
 }
 
-static enum tb_status open_udp(struct daemon *d, struct tb_error *err)
+static enum tb_status open_port(struct daemon *d, struct port *p,
+				const struct srv_port_cfg *pc, struct tb_error *err)
 {
+	p->d = d;
+	p->cfg = pc;
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons(d->cfg->udp_port);
+	sa.sin_port = htons(pc->port);
 	if (inet_pton(AF_INET, d->cfg->udp_addr, &sa.sin_addr) != 1)
 		return tb_fail(err, TB_ERR_ARG, "bad UDP bind address '%s'",
 			       d->cfg->udp_addr);
-	d->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			   0);
-	if (d->udp_fd < 0)
+	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0)
 		return tb_fail(err, TB_ERR_NET, "socket: %s", strerror(errno));
 	int one = 1, rcvbuf = 8 << 20;
-	setsockopt(d->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(d->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (bind(d->udp_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+	setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Beyond rmem_max needs privilege; fall back to the plain call. */
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) != 0)
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	if (bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		return tb_fail(err, TB_ERR_NET, "cannot listen on UDP %s:%u: %s",
-			       d->cfg->udp_addr, d->cfg->udp_port,
-			       strerror(errno));
+			       d->cfg->udp_addr, pc->port, strerror(errno));
+	socklen_t sl = sizeof(sa);
+	getsockname(p->fd, (struct sockaddr *)&sa, &sl);
+	p->local_port = ntohs(sa.sin_port);
+	enum tb_status st = ingest_port_create(pc->proto, &pc->opts, on_lap, d,
+					       &p->in);
+	if (st != TB_OK)
+		return tb_fail(err, st, "port %u: %s", p->local_port,
+			       tb_strerror(st));
+	struct epoll_event ev = {.events = EPOLLIN};
+	ev.data.fd = p->fd;
+	epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, p->fd, &ev);
 	return TB_OK;
 }
 
@@ -295,8 +368,6 @@ static enum tb_status open_events(struct daemon *d, struct tb_error *err)
 	struct epoll_event ev = {.events = EPOLLIN};
 	ev.data.fd = d->sig_fd;
 	epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, d->sig_fd, &ev);
-	ev.data.fd = d->udp_fd;
-	epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, d->udp_fd, &ev);
 	return TB_OK;
 }
 
@@ -307,55 +378,69 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-enum tb_status srv_run(const struct srv_config *cfg, struct tb_error *err)
+enum tb_status srv_run(const struct srv_config *cfg_in, struct tb_error *err)
 {
 	struct daemon d;
+	struct srv_config cfg = *cfg_in;
 	struct srv_http *http = NULL;
 	pthread_t rx;
 	bool rx_started = false;
 	enum tb_status rc;
 
+	if (cfg.n_ports == 0) {
+		cfg.n_ports = 1;
+		memset(&cfg.ports[0], 0, sizeof(cfg.ports[0]));
+		cfg.ports[0].port = 20777;
+	}
 	memset(&d, 0, sizeof(d));
-	d.cfg = cfg;
-	d.udp_fd = d.sig_fd = d.ep_fd = d.wake_fd[0] = d.wake_fd[1] = -1;
+	d.cfg = &cfg;
+	d.sig_fd = d.ep_fd = d.wake_fd[0] = d.wake_fd[1] = -1;
+	for (unsigned i = 0; i < SRV_MAX_PORTS; i++)
+		d.ports[i].fd = -1;
 	d.m.started_ns = tb_now_ns();
+	pthread_mutex_init(&d.m.mu, NULL);
 	atomic_init(&d.receiver_done, false);
 
-	rc = store_open(cfg->db_url, &d.store, err);
+	rc = store_open(cfg.db_url, &d.store, err);
 	if (rc != TB_OK)
 		goto out;
 	rc = srv_sink_create(d.store, &d.sink);
 	if (rc == TB_OK)
 		rc = tb_ring_create(sizeof(struct ingest_lap_job *),
-				    cfg->queue_laps, &d.queue);
-	if (rc == TB_OK)
-		rc = f1_feed_create(on_lap, &d, &d.feed);
+				    cfg.queue_laps, &d.queue);
 	if (rc != TB_OK) {
 		tb_fail(err, rc, "serve: %s", tb_strerror(rc));
 		goto out;
 	}
-	if (cfg->record_path) {
-		rc = fmt_pcap_writer_open(cfg->record_path, &d.rec, err);
+	if (cfg.record_path[0]) {
+		rc = fmt_pcap_writer_open(cfg.record_path, &d.rec, err);
 		if (rc != TB_OK)
 			goto out;
 	}
-	rc = open_udp(&d, err);
-	if (rc == TB_OK)
-		rc = open_events(&d, err);
+	rc = open_events(&d, err);
+	for (unsigned i = 0; rc == TB_OK && i < cfg.n_ports; i++) {
+		rc = open_port(&d, &d.ports[i], &cfg.ports[i], err);
+		if (rc == TB_OK)
+			d.n_ports++;
+	}
 	if (rc != TB_OK)
 		goto out;
-	if (cfg->http_port) {
-		rc = srv__http_start(cfg->http_addr, cfg->http_port, &d.m,
-				     &http, err);
+	if (cfg.http_port) {
+		rc = srv__http_start(cfg.http_addr, cfg.http_port, &d.m, &http,
+				     err);
 		if (rc != TB_OK)
 			goto out;
 	}
-	fprintf(stderr, "serve: listening on UDP %s:%u", cfg->udp_addr,
-		cfg->udp_port);
-	if (cfg->http_port)
-		fprintf(stderr, ", HTTP http://%s:%u/healthz", cfg->http_addr,
-			cfg->http_port);
-	fprintf(stderr, ", store %s\n", cfg->db_url);
+	for (unsigned i = 0; i < d.n_ports; i++) {
+		const struct srv_port_cfg *pc = &cfg.ports[i];
+		fprintf(stderr, "serve: listening on UDP %s:%u (%s)\n",
+			cfg.udp_addr, d.ports[i].local_port,
+			pc->proto ? pc->proto->title : "any protocol, detected");
+	}
+	if (cfg.http_port)
+		fprintf(stderr, "serve: HTTP http://%s:%u/healthz\n",
+			cfg.http_addr, cfg.http_port);
+	fprintf(stderr, "serve: store %s\n", cfg.db_url);
 	if (pthread_create(&rx, NULL, receiver_main, &d) != 0) {
 		rc = tb_fail(err, TB_ERR_INTERNAL, "cannot start receiver");
 		goto out;
@@ -379,14 +464,17 @@ out:
 			(unsigned long long)atomic_load(&d.m.laps_dropped),
 			(unsigned long long)atomic_load(&d.m.laps_failed));
 	fmt_pcap_writer_close(d.rec);
-	f1_feed_destroy(d.feed);
+	for (unsigned i = 0; i < SRV_MAX_PORTS; i++) {
+		ingest_port_destroy(d.ports[i].in);
+		close_fd(&d.ports[i].fd);
+	}
 	tb_ring_destroy(d.queue);
 	srv_sink_destroy(d.sink);
 	store_close(d.store);
-	close_fd(&d.udp_fd);
 	close_fd(&d.sig_fd);
 	close_fd(&d.ep_fd);
 	close_fd(&d.wake_fd[0]);
 	close_fd(&d.wake_fd[1]);
+	pthread_mutex_destroy(&d.m.mu);
 	return rc;
 }

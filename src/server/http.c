@@ -6,6 +6,7 @@
 
 #include <microhttpd.h>
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct srv_http {
@@ -26,7 +27,94 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
 	return ret;
 }
 
-static enum tb_status metrics_text(const struct srv_metrics *m,
+/* Per-port, per-protocol counters. Labels: port, protocol. */
+static enum tb_status ports_text(struct srv_metrics *m, struct tb_buf *b)
+{
+	struct srv_port_metrics ports[SRV_MAX_PORTS];
+	pthread_mutex_lock(&m->mu);
+	unsigned n = m->n_ports;
+	memcpy(ports, m->ports, n * sizeof(ports[0]));
+	pthread_mutex_unlock(&m->mu);
+	enum tb_status st = TB_OK;
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} plain[] = {
+		{"datagrams_total", "UDP datagrams received.",
+		 offsetof(struct ingest_stats, datagrams)},
+		{"bytes_total", "UDP payload bytes received.",
+		 offsetof(struct ingest_stats, bytes)},
+		{"accepted_total", "Datagrams decoded and used.",
+		 offsetof(struct ingest_stats, accepted)},
+		{"frames_total", "Canonical car frames assembled.",
+		 offsetof(struct ingest_stats, frames)},
+		{"sessions_total", "Game sessions seen.",
+		 offsetof(struct ingest_stats, sessions)},
+		{"rewinds_total", "Flashbacks / resets (time going back).",
+		 offsetof(struct ingest_stats, rewinds)},
+		{"peer_sent_total", "Handshakes and heartbeats sent.",
+		 offsetof(struct ingest_stats, sent)},
+		{"peer_timeouts_total", "Times the game stopped answering.",
+		 offsetof(struct ingest_stats, peer_timeouts)},
+	};
+	for (size_t k = 0; k < sizeof(plain) / sizeof(plain[0]); k++) {
+		if (st == TB_OK)
+			st = tb_buf_printf(b,
+					   "# HELP trailbrake_%s %s\n"
+					   "# TYPE trailbrake_%s counter\n",
+					   plain[k].name, plain[k].help,
+					   plain[k].name);
+		for (unsigned i = 0; i < n && st == TB_OK; i++) {
+			uint64_t v;
+			memcpy(&v, (const char *)&ports[i].s + plain[k].off,
+			       sizeof(v));
+			st = tb_buf_printf(
+				b,
+				"trailbrake_%s{port=\"%u\",protocol=\"%s\"} "
+				"%llu\n",
+				plain[k].name, ports[i].port,
+				ports[i].proto ? ports[i].proto->name : "none",
+				(unsigned long long)v);
+		}
+	}
+	if (st == TB_OK)
+		st = tb_buf_printf(b, "# HELP trailbrake_packets_total Datagrams "
+				      "accepted, by protocol and kind.\n"
+				      "# TYPE trailbrake_packets_total counter\n");
+	for (unsigned i = 0; i < n && st == TB_OK; i++) {
+		const struct ingest_proto *pr = ports[i].proto;
+		for (unsigned k = 0; pr && pr->kind_name &&
+				     k < INGEST_KINDS_MAX && st == TB_OK;
+		     k++) {
+			const char *kn = pr->kind_name(k);
+			if (!kn)
+				break;
+			st = tb_buf_printf(
+				b,
+				"trailbrake_packets_total{port=\"%u\","
+				"protocol=\"%s\",kind=\"%s\"} %llu\n",
+				ports[i].port, pr->name, kn,
+				(unsigned long long)ports[i].s.kinds[k]);
+		}
+	}
+	if (st == TB_OK)
+		st = tb_buf_printf(b, "# HELP trailbrake_rejected_total "
+				      "Datagrams rejected, by reason.\n"
+				      "# TYPE trailbrake_rejected_total counter\n");
+	for (unsigned i = 0; i < n && st == TB_OK; i++)
+		for (int r = 0; r < INGEST_REJ__COUNT && st == TB_OK; r++)
+			st = tb_buf_printf(
+				b,
+				"trailbrake_rejected_total{port=\"%u\","
+				"protocol=\"%s\",reason=\"%s\"} %llu\n",
+				ports[i].port,
+				ports[i].proto ? ports[i].proto->name : "none",
+				ingest_reject_name((enum ingest_reject)r),
+				(unsigned long long)ports[i].s.rejected[r]);
+	return st;
+}
+
+static enum tb_status metrics_text(struct srv_metrics *m,
 				   struct tb_buf *b)
 {
 	enum tb_status st = TB_OK;
@@ -39,30 +127,7 @@ static enum tb_status metrics_text(const struct srv_metrics *m,
 	OUT("# HELP trailbrake_" name " " help "\n# TYPE trailbrake_" name   \
 	    " counter\ntrailbrake_" name " %llu\n",                          \
 	    (unsigned long long)(val))
-	COUNTER("datagrams_total", "UDP datagrams received.",
-		atomic_load(&m->datagrams));
-	COUNTER("bytes_total", "UDP payload bytes received.",
-		atomic_load(&m->bytes));
-	OUT("# HELP trailbrake_packets_total Packets accepted, by protocol "
-	    "and packet id.\n# TYPE trailbrake_packets_total counter\n");
-	for (unsigned i = 0; i < F1_PACKET__COUNT; i++)
-		OUT("trailbrake_packets_total{protocol=\"f1\",id=\"%s\"} "
-		    "%llu\n",
-		    f1_packet_name(i),
-		    (unsigned long long)atomic_load(&m->packets[i]));
-	OUT("# HELP trailbrake_rejected_total Datagrams rejected, by "
-	    "reason.\n# TYPE trailbrake_rejected_total counter\n");
-	for (int i = 0; i < INGEST_REJ__COUNT; i++)
-		OUT("trailbrake_rejected_total{protocol=\"f1\",reason=\"%s\"} "
-		    "%llu\n",
-		    ingest_reject_name((enum ingest_reject)i),
-		    (unsigned long long)atomic_load(&m->rejected[i]));
-	COUNTER("frames_total", "Canonical car frames assembled.",
-		atomic_load(&m->frames));
-	COUNTER("sessions_total", "Game sessions seen.",
-		atomic_load(&m->sessions));
-	COUNTER("rewinds_total", "Flashbacks / resets (time going back).",
-		atomic_load(&m->rewinds));
+	st = ports_text(m, b);
 	COUNTER("laps_stored_total", "Laps written to the store.",
 		atomic_load(&m->laps_stored));
 	COUNTER("laps_dropped_total", "Laps dropped: lap queue full.",

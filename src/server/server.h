@@ -7,6 +7,7 @@
 
 #include "../core/core.h"
 #include "../ingest/ingest.h"
+#include "../ingest/proto.h"
 #include "../store/store.h"
 
 /* Writes lap jobs to a store, remembering session ids by game session
@@ -24,29 +25,62 @@ enum tb_status srv_sink_write(struct srv_sink *s,
 uint64_t srv_sink_laps(const struct srv_sink *s);
 uint64_t srv_sink_failures(const struct srv_sink *s);
 
-/* Import a pcap/pcapng capture of F1 UDP traffic into the store. Only
- * datagrams to dst_port are taken when dst_port != 0. Prints nothing;
- * fills the counters. */
+/* Import a pcap/pcapng capture of UDP telemetry into the store: each
+ * destination port is one stream whose protocol is found by sniffing.
+ * Only datagrams to dst_port are taken when dst_port != 0. Prints
+ * nothing; fills the counters. protos names the protocols found
+ * ("f1,gt7"). */
 struct srv_import_result {
 	uint64_t datagrams, rejected, laps, laps_incomplete, sessions;
+	char protos[128];
 };
 enum tb_status srv_import_pcap(struct store *st, const char *path,
 			       uint16_t dst_port,
 			       struct srv_import_result *res,
 			       struct tb_error *err) TB_WUR;
 
-struct srv_config {
-	const char *db_url;    /* store URL or path */
-	const char *udp_addr;  /* bind address for telemetry, "0.0.0.0" */
-	uint16_t udp_port;     /* 20777 */
-	const char *http_addr; /* "127.0.0.1" */
-	uint16_t http_port;    /* 8080; 0 = no HTTP */
-	unsigned queue_laps;   /* lap queue slots (power of two) */
-	const char *record_path; /* also write every datagram to pcap */
-	bool verbose;
+#define SRV_MAX_PORTS 8
+#define SRV_STR_MAX 256
+
+/* One telemetry port: a UDP socket and the protocol on it (NULL: found
+ * by sniffing the stream). Peers (AC host, GT7 console) go in opts. */
+struct srv_port_cfg {
+	uint16_t port; /* local UDP port; 0 = any (AC) */
+	const struct ingest_proto *proto;
+	struct ingest_opts opts;
 };
 
+struct srv_config {
+	char db_url[SRV_STR_MAX];    /* store URL or path */
+	char udp_addr[64];	     /* bind address, "0.0.0.0" */
+	char http_addr[64];	     /* "127.0.0.1" */
+	uint16_t http_port;	     /* 8080; 0 = no HTTP */
+	unsigned queue_laps;	     /* lap queue slots (power of two) */
+	char record_path[SRV_STR_MAX]; /* "" or a pcap of every datagram */
+	bool verbose;
+	unsigned n_ports;
+	struct srv_port_cfg ports[SRV_MAX_PORTS];
+};
+
+/* Defaults: ./trailbrake.db, HTTP 127.0.0.1:8080, no ports (serve adds
+ * UDP 20777 with auto-detection when none is configured). */
 void srv_config_default(struct srv_config *cfg);
+
+/* Add a port: "PORT" (auto-detect) or "PORT/PROTO" ("5300/forza"). */
+enum tb_status srv_config_add_udp(struct srv_config *cfg, const char *spec,
+				  struct tb_error *err) TB_WUR;
+/* Add a GT7 console: "HOST" or "HOST/VARIANT" (A, B or ~); listens on
+ * UDP 33740 where the console answers. */
+enum tb_status srv_config_add_gt7(struct srv_config *cfg, const char *spec,
+				  struct tb_error *err) TB_WUR;
+/* Add an Assetto Corsa host: "HOST" or "HOST:PORT" (default 9996). */
+enum tb_status srv_config_add_ac(struct srv_config *cfg, const char *spec,
+				 struct tb_error *err) TB_WUR;
+/* Read a config file of "key = value" lines (# comments): db, http,
+ * http_bind, bind, udp, gt7, ac, record, queue, verbose. Errors name
+ * the file and line. Later flags override earlier settings. */
+enum tb_status srv_config_load(struct srv_config *cfg, const char *path,
+			       struct tb_error *err) TB_WUR;
 
 /* Run the daemon until SIGINT or SIGTERM, then stop cleanly: laps in
  * progress are stored (marked incomplete), the queue is drained, the

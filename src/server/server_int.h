@@ -4,14 +4,22 @@
 #ifndef TB_SERVER_INT_H
 #define TB_SERVER_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "server.h"
 
+/* What the receiver publishes per port after each batch. */
+struct srv_port_metrics {
+	uint16_t port;
+	const struct ingest_proto *proto; /* NULL while undetected */
+	struct ingest_stats s;
+};
+
 struct srv_metrics {
-	atomic_uint_fast64_t datagrams, bytes, frames, sessions, rewinds;
-	atomic_uint_fast64_t packets[F1_PACKET__COUNT];
-	atomic_uint_fast64_t rejected[INGEST_REJ__COUNT];
+	pthread_mutex_t mu; /* guards n_ports and ports */
+	unsigned n_ports;
+	struct srv_port_metrics ports[SRV_MAX_PORTS];
 	atomic_uint_fast64_t laps_queued, laps_stored, laps_failed;
 	atomic_uint_fast64_t laps_dropped, samples_stored, queue_depth;
 	atomic_uint_fast64_t record_errors, http_requests;

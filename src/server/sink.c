@@ -4,6 +4,8 @@
 
 #include "../formats/pcap.h"
 
+#include <stdio.h>
+
 #define SINK_SESSIONS 16
 
 struct sess_id {
@@ -135,13 +137,36 @@ static void import_lap(void *ctx, struct ingest_lap_job *job)
 	}
 }
 
+#define IMPORT_STREAMS 8
+
+struct stream {
+	uint16_t dst_port;
+	struct ingest_port *in;
+};
+
+static struct ingest_port *stream_for(struct stream *st, size_t *n,
+				      uint16_t dst_port, struct import_ctx *ic)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (st[i].dst_port == dst_port)
+			return st[i].in;
+	if (*n == IMPORT_STREAMS)
+		return NULL;
+	if (ingest_port_create(NULL, NULL, import_lap, ic, &st[*n].in) !=
+	    TB_OK)
+		return NULL;
+	st[*n].dst_port = dst_port;
+	return st[(*n)++].in;
+}
+
 enum tb_status srv_import_pcap(struct store *st, const char *path,
 			       uint16_t dst_port,
 			       struct srv_import_result *res,
 			       struct tb_error *err)
 {
 	struct fmt_pcap_reader *rd = NULL;
-	struct f1_feed *feed = NULL;
+	struct stream streams[IMPORT_STREAMS];
+	size_t n_streams = 0;
 	struct import_ctx ic = {.res = res, .first_err = TB_OK};
 	enum tb_status rc;
 	memset(res, 0, sizeof(*res));
@@ -152,11 +177,6 @@ enum tb_status srv_import_pcap(struct store *st, const char *path,
 	rc = fmt_pcap_reader_open(path, &rd, err);
 	if (rc != TB_OK)
 		goto out;
-	rc = f1_feed_create(import_lap, &ic, &feed);
-	if (rc != TB_OK) {
-		tb_fail(err, rc, "import: %s", tb_strerror(rc));
-		goto out;
-	}
 	for (;;) {
 		struct fmt_udp_datagram d;
 		rc = fmt_pcap_next(rd, &d, err);
@@ -167,25 +187,38 @@ enum tb_status srv_import_pcap(struct store *st, const char *path,
 		if (dst_port && d.dst_port != dst_port)
 			continue;
 		res->datagrams++;
-		if (f1_feed_datagram(feed, d.payload, d.len, NULL) != TB_OK)
+		struct ingest_port *in =
+			stream_for(streams, &n_streams, d.dst_port, &ic);
+		if (!in || ingest_port_datagram(in, d.payload, d.len, d.ts_us,
+						NULL) != TB_OK)
 			res->rejected++;
 		if (ic.first_err != TB_OK)
 			break;
 	}
-	f1_feed_flush(feed);
-	struct f1_feed_stats fs;
-	f1_feed_stats(feed, &fs);
-	res->laps = fs.laps;
-	res->laps_incomplete = fs.laps_incomplete;
-	res->sessions = fs.sessions;
 	rc = TB_OK;
+	size_t used = 0;
+	for (size_t i = 0; i < n_streams; i++) {
+		ingest_port_flush(streams[i].in);
+		struct ingest_stats s;
+		ingest_port_stats(streams[i].in, &s);
+		res->laps += s.laps;
+		res->laps_incomplete += s.laps_incomplete;
+		res->sessions += s.sessions;
+		const struct ingest_proto *pr = ingest_port_proto(streams[i].in);
+		if (pr && used < sizeof(res->protos))
+			used += (size_t)snprintf(res->protos + used,
+						 sizeof(res->protos) - used,
+						 "%s%s", used ? "," : "",
+						 pr->name);
+	}
 	if (ic.first_err != TB_OK) {
 		rc = ic.first_err;
 		if (err)
 			*err = ic.err;
 	}
 out:
-	f1_feed_destroy(feed);
+	for (size_t i = 0; i < n_streams; i++)
+		ingest_port_destroy(streams[i].in);
 	fmt_pcap_reader_close(rd);
 	srv_sink_destroy(ic.sink);
 	return rc;
