@@ -13,3 +13,29 @@ endforeach()
 add_test(NAME e2e_record COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_record.sh)
 set_tests_properties(e2e_record PROPERTIES TIMEOUT 300 LABELS integration
   ENVIRONMENT "TB_BIN=$<TARGET_FILE:trailbrake>")
+# One end-to-end run per protocol (and layout) that has an encoder.
+set(tb_proto_runs "codemasters:codemasters:" "ea_wrc:ea-wrc:"
+    "forza:forza:d" "forza:forza:h" "forza:forza:m" "ac:ac:"
+    "gt7:gt7:A" "gt7:gt7:B" "gt7:gt7:~")
+foreach(run ${tb_proto_runs})
+  string(REPLACE ":" ";" parts "${run}")
+  list(GET parts 0 file)
+  list(GET parts 1 proto)
+  list(LENGTH parts nparts)
+  set(variant "")
+  if(nparts GREATER 2)
+    list(GET parts 2 variant)
+  endif()
+  if(EXISTS ${CMAKE_SOURCE_DIR}/src/ingest/${file}.c)
+    set(tname "e2e_${file}")
+    if(variant STREQUAL "~")
+      set(tname "${tname}_tilde")
+    elseif(variant)
+      set(tname "${tname}_${variant}")
+    endif()
+    add_test(NAME ${tname} COMMAND bash
+             ${CMAKE_SOURCE_DIR}/tests/e2e_protocols.sh ${proto} ${variant})
+    set_tests_properties(${tname} PROPERTIES TIMEOUT 300
+      LABELS integration ENVIRONMENT "TB_BIN=$<TARGET_FILE:trailbrake>")
+  endif()
+endforeach()

@@ -17,6 +17,7 @@
 
 #include "../formats/pcap.h"
 #include "../ingest/gen.h"
+#include "../ingest/proto.h"
 
 /* Sleep until monotonic time t_ns. */
 static void sleep_until(uint64_t t_ns)
@@ -305,12 +306,16 @@ static void gen_usage(FILE *out)
 		"[--seed S]\n"
 		"                      (--out FILE.pcap | --to HOST:PORT "
 		"[--rate 1|N|max])\n"
-		"                      [--truth]\n"
+		"                      [--truth] [--protocol NAME "
+		"[--variant V]]\n"
 		"Drive N cars (default 4) round the built-in test circuit for "
 		"K timed laps\n(default 3) and emit the F1 UDP stream of "
 		"packet format YEAR (2022-2025,\ndefault 2025) at 60 Hz, "
 		"into a capture or live to HOST:PORT. --truth\nprints each "
-		"lap's time and sector times (ms) as CSV on stdout.\n");
+		"lap's time and sector times (ms) as CSV on stdout.\n"
+		"--protocol codemasters|ea-wrc|forza|ac|gt7 emits car 0 in "
+		"that game's\nprotocol instead (--variant picks a layout: "
+		"Forza s/d/h/m, GT7 A/B/~).\n");
 }
 
 struct gen_opts {
@@ -318,6 +323,8 @@ struct gen_opts {
 	const char *out, *to;
 	double rate;
 	bool truth;
+	const struct ingest_proto *proto; /* NULL: F1 */
+	char variant;
 };
 
 static int gen_parse(int argc, char **argv, struct gen_opts *o)
@@ -331,6 +338,8 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 		{"to", required_argument, NULL, 't'},
 		{"rate", required_argument, NULL, 'r'},
 		{"truth", no_argument, NULL, 'T'},
+		{"protocol", required_argument, NULL, 'P'},
+		{"variant", required_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	long v;
@@ -374,6 +383,26 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 		case 'T':
 			o->truth = true;
 			break;
+		case 'P':
+			if (strcmp(optarg, "f1") == 0)
+				break;
+			o->proto = ingest_proto_by_name(optarg);
+			if (!o->proto || !o->proto->gen_encode) {
+				fprintf(stderr,
+					"trailbrake gen: --protocol: '%s' is not "
+					"a protocol with an encoder\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'V':
+			if (strlen(optarg) != 1) {
+				fprintf(stderr, "trailbrake gen: --variant: one "
+						"character\n");
+				return 2;
+			}
+			o->variant = optarg[0];
+			break;
 		case 'h':
 			gen_usage(stdout);
 			return 0;
@@ -405,6 +434,34 @@ static void print_truth(const struct gen *g, const struct gen_config *cfg)
 	}
 }
 
+/* The next datagram of the generated stream: F1 packets, or car 0 of
+ * each frame in another protocol. False at the end or on error (rc). */
+static bool next_datagram(struct gen *g, const struct ingest_proto *proto,
+			  char variant, uint8_t *buf, size_t cap, size_t *len,
+			  double *t_s, int *rc)
+{
+	enum tb_status st;
+	if (!proto) {
+		struct f1_packet p;
+		if (gen_next(g, &p, t_s) != TB_OK)
+			return false;
+		st = f1_encode(&p, buf, cap, len);
+	} else {
+		struct gen_frame f;
+		if (gen_next_frame(g, &f) != TB_OK)
+			return false;
+		*t_s = f.t_s;
+		st = proto->gen_encode(&f, 0, variant, buf, cap, len);
+	}
+	if (st != TB_OK) {
+		fprintf(stderr, "trailbrake gen: cannot encode: %s\n",
+			tb_strerror(st));
+		*rc = 70;
+		return false;
+	}
+	return true;
+}
+
 /* Fixed capture epoch so generated files are reproducible. */
 #define GEN_EPOCH_US 1767225600000000LL /* 2026-01-01T00:00:00Z */
 
@@ -417,6 +474,8 @@ int cli_gen(int argc, char **argv)
 	int prc = gen_parse(argc, argv, &o);
 	if (prc >= 0)
 		return prc;
+	if (o.proto)
+		o.cfg.n_cars = 1; /* single-car protocols send the player */
 	struct sockaddr_in dst;
 	if (o.to && !cli_parse_hostport("gen", o.to, &dst))
 		return 2;
@@ -438,24 +497,21 @@ int cli_gen(int argc, char **argv)
 	}
 	uint64_t n = 0, t0_ns = tb_now_ns();
 	uint8_t buf[TB_DATAGRAM_MAX];
-	struct f1_packet p;
 	double t_s;
-	while ((o.out || o.to) && gen_next(g, &p, &t_s) == TB_OK) {
-		size_t len;
-		if (f1_encode(&p, buf, sizeof(buf), &len) != TB_OK) {
-			fprintf(stderr, "trailbrake gen: cannot encode packet "
-					"id %u\n",
-				p.h.packet_id);
-			rc = 70;
-			break;
-		}
+	size_t len;
+	uint16_t dport = o.proto && o.proto->default_port
+				 ? o.proto->default_port
+				 : 20777;
+	while ((o.out || o.to) &&
+	       next_datagram(g, o.proto, o.variant, buf, sizeof(buf), &len,
+			     &t_s, &rc)) {
 		if (w) {
 			struct fmt_udp_datagram d = {
 				.ts_us = GEN_EPOCH_US + (int64_t)(t_s * 1e6),
 				.src_ip = 0x7f000001,
 				.dst_ip = 0x7f000001,
 				.src_port = 50000,
-				.dst_port = 20777,
+				.dst_port = dport,
 				.payload = buf,
 				.len = len};
 			if (fmt_pcap_write(w, &d, &err) != TB_OK) {
