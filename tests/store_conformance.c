@@ -480,6 +480,86 @@ static void sc_reopen(void **state)
 	tb_lap_release(&lap);
 }
 
+/* A batch commits every lap together, or none of them. */
+static void sc_batch(void **state)
+{
+	struct fx *f = *state;
+	int64_t sid, lid;
+	struct tb_session_info in = session_info(21, 5);
+	OK(store_session_put(f->st, &in, &sid, E));
+	struct tb_lap lap;
+	make_lap(&lap, 0, 1, 90000, 0, 7);
+	OK(store_batch_begin(f->st, E));
+	assert_int_equal(store_batch_begin(f->st, NULL), TB_ERR_ARG);
+	for (uint32_t n = 1; n <= 3; n++) {
+		lap.lap_number = n;
+		OK(store_lap_put(f->st, sid, &lap, &lid, E));
+	}
+	OK(store_batch_end(f->st, false, E)); /* rolled back */
+	assert_int_equal(count_laps(f->st, sid), 0);
+	OK(store_batch_begin(f->st, E));
+	for (uint32_t n = 1; n <= 3; n++) {
+		lap.lap_number = n;
+		OK(store_lap_put(f->st, sid, &lap, &lid, E));
+	}
+	OK(store_batch_end(f->st, true, E));
+	assert_int_equal(count_laps(f->st, sid), 3);
+	assert_int_equal(store_batch_end(f->st, true, NULL), TB_ERR_ARG);
+	/* Outside a batch, laps still commit one by one. */
+	lap.lap_number = 4;
+	OK(store_lap_put(f->st, sid, &lap, &lid, E));
+	assert_int_equal(count_laps(f->st, sid), 4);
+	tb_lap_release(&lap);
+}
+
+struct ref_list {
+	size_t n;
+	struct store_ref_row rows[8];
+};
+
+static int collect_ref(void *ctx, const struct store_ref_row *r)
+{
+	struct ref_list *l = ctx;
+	if (l->n < 8)
+		l->rows[l->n] = *r;
+	l->n++;
+	return 0;
+}
+
+static void sc_refs(void **state)
+{
+	struct fx *f = *state;
+	int64_t sid, a, b;
+	struct tb_session_info in = session_info(22, 6);
+	OK(store_session_put(f->st, &in, &sid, E));
+	struct tb_lap lap;
+	make_lap(&lap, 0, 1, 93669, 0, 8);
+	OK(store_lap_put(f->st, sid, &lap, &a, E));
+	lap.lap_number = 2;
+	lap.lap_time_ms = 99251;
+	OK(store_lap_put(f->st, sid, &lap, &b, E));
+	OK(store_ref_put(f->st, b, "PEREZ", TB_CLASS_F1, "f1-timing", E));
+	OK(store_ref_put(f->st, a, "ANTONELLI", TB_CLASS_GT3, "user", E));
+	/* Tagging again replaces the tag. */
+	OK(store_ref_put(f->st, a, "ANTONELLI", TB_CLASS_F1, "f1-timing", E));
+	assert_int_equal(store_ref_put(f->st, 999999, "X", TB_CLASS_F1, "u", NULL),
+			 TB_ERR_NOTFOUND);
+	assert_int_equal(
+		store_ref_put(f->st, a, "X", (enum tb_car_class)99, "u", NULL),
+		TB_ERR_ARG);
+	struct ref_list l = {0};
+	OK(store_refs_list(f->st, collect_ref, &l, E));
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.rows[0].lap_id, a); /* faster first */
+	assert_string_equal(l.rows[0].driver, "ANTONELLI");
+	assert_int_equal(l.rows[0].car_class, TB_CLASS_F1);
+	assert_string_equal(l.rows[0].source, "f1-timing");
+	assert_int_equal(l.rows[0].lap_time_ms, 93669);
+	assert_int_equal(l.rows[1].lap_id, b);
+	assert_int_equal(l.rows[1].lap_number, 2);
+	tb_lap_release(&lap);
+}
+
 #define SC_TEST(fn)                                                            \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)b)
 
@@ -495,6 +575,8 @@ int sc_run(const struct sc_backend *b)
 	    SC_TEST(sc_unknown_ids),
 	    SC_TEST(sc_fault_lap_put),
 	    SC_TEST(sc_reopen),
+	    SC_TEST(sc_batch),
+	    SC_TEST(sc_refs),
 	};
 	return cmocka_run_group_tests_name(b->name, tests, NULL, NULL);
 }

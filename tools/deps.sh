@@ -5,7 +5,7 @@ set -eu
 
 PKGS="gcc make cmake pkg-config clang-format
 libsqlite3-dev libzstd-dev libmicrohttpd-dev libpcap-dev libcmocka-dev
-tcpdump"
+tcpdump libjansson-dev zlib1g-dev libcurl4-openssl-dev"
 
 missing=""
 for p in $PKGS; do

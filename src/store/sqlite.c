@@ -72,6 +72,14 @@ static const char *const migrations[] = {
 	/* 2: indexes for the listings (newest sessions, best valid lap). */
 	"CREATE INDEX sessions_by_start ON sessions (start_unix_ms DESC, id);"
 	"CREATE INDEX laps_by_time ON laps (session_id, flags, lap_time_ms);",
+	/* 3: reference laps (pro laps, limit laps, a driver's own best). */
+	"CREATE TABLE refs ("
+	" lap_id INTEGER PRIMARY KEY REFERENCES laps(id) ON DELETE CASCADE,"
+	" driver TEXT NOT NULL,"
+	" car_class INTEGER NOT NULL,"
+	" source TEXT NOT NULL,"
+	" created_unix_ms INTEGER NOT NULL);"
+	"CREATE INDEX refs_by_class ON refs (car_class);",
 };
 /* clang-format on */
 
@@ -116,6 +124,9 @@ enum stmt {
 	S_LAPS_LIST,
 	S_SESSIONS_LIST,
 	S_SESSION_GET,
+	S_LAP_EXISTS,
+	S_REF_PUT,
+	S_REFS_LIST,
 	S__COUNT
 };
 
@@ -177,6 +188,18 @@ static const char *const stmt_sql[S__COUNT] = {
 		" ORDER BY s.start_unix_ms DESC, s.id DESC",
 	[S_SESSION_GET] =
 		"SELECT " SESSION_COLS " FROM sessions s WHERE s.id = ?1",
+	[S_LAP_EXISTS] = "SELECT 1 FROM laps WHERE id = ?1",
+	[S_REF_PUT] =
+		"INSERT INTO refs (lap_id, driver, car_class, source,"
+		" created_unix_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (lap_id) DO UPDATE SET driver = excluded.driver,"
+		" car_class = excluded.car_class, source = excluded.source",
+	[S_REFS_LIST] =
+		"SELECT r.lap_id, l.session_id, l.car_index, l.lap_number,"
+		" l.lap_time_ms, r.driver, r.car_class, r.source, s.track,"
+		" s.game FROM refs r JOIN laps l ON l.id = r.lap_id"
+		" JOIN sessions s ON s.id = l.session_id"
+		" ORDER BY r.car_class, s.track, l.lap_time_ms, r.lap_id",
 };
 /* clang-format on */
 
@@ -186,6 +209,7 @@ struct sqlite_store {
 	sqlite3_stmt *stmt[S__COUNT];
 	int schema_version;
 	struct tb_buf blob; /* encode buffer, reused across laps */
+	bool in_batch;	    /* a store_batch transaction is open */
 	char path[256];	    /* for messages */
 };
 
@@ -638,6 +662,14 @@ static enum tb_status sq_lap_put(struct store *st, int64_t session_id,
 	enum tb_status rc = lapblob_encode(lap, &s->blob, NULL, err);
 	if (rc != TB_OK)
 		return rc;
+	if (s->in_batch) {
+		/* The batch's transaction holds it; its end commits or rolls
+		 * back the whole batch, this lap included. */
+		rc = session_exists(s, session_id, err);
+		if (rc == TB_OK)
+			rc = insert_lap(s, session_id, lap, out_id, err);
+		return rc;
+	}
 	rc = run(s, S_BEGIN, err, "begin lap");
 	if (rc != TB_OK)
 		return rc;
@@ -762,6 +794,107 @@ static enum tb_status sq_session_get(struct store *st, int64_t session_id,
 	return db_fail(s, rc, err, "get session");
 }
 
+static enum tb_status sq_batch_begin(struct store *st, struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	if (s->in_batch)
+		return tb_fail(err, TB_ERR_ARG,
+			       "sqlite %s: batches do not nest", s->path);
+	enum tb_status rc = run(s, S_BEGIN, err, "begin batch");
+	if (rc == TB_OK)
+		s->in_batch = true;
+	return rc;
+}
+
+static enum tb_status sq_batch_end(struct store *st, bool commit,
+				   struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	if (!s->in_batch)
+		return tb_fail(err, TB_ERR_ARG, "sqlite %s: no batch open",
+			       s->path);
+	s->in_batch = false;
+	enum tb_status rc = TB_OK;
+	if (commit)
+		rc = run(s, S_COMMIT, err, "commit batch");
+	if (!commit || rc != TB_OK)
+		rollback(s);
+	return rc;
+}
+
+static enum tb_status sq_ref_put(struct store *st, int64_t lap_id,
+				 const char *driver,
+				 enum tb_car_class car_class,
+				 const char *source, struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	sqlite3_stmt *q = s->stmt[S_LAP_EXISTS];
+	int rc = sqlite3_bind_int64(q, 1, lap_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	done(q);
+	if (rc == SQLITE_DONE)
+		return tb_fail(err, TB_ERR_NOTFOUND, "no lap %lld",
+			       (long long)lap_id);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, rc, err, "find lap");
+	q = s->stmt[S_REF_PUT];
+	rc = sqlite3_bind_int64(q, 1, lap_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(q, 2, driver, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 3, car_class);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(q, 4, source, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 5, tb_wall_ms());
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	done(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, rc, err, "tag reference");
+	return TB_OK;
+}
+
+static void copy_text(char *dst, size_t cap, sqlite3_stmt *q, int col)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+	snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+static enum tb_status sq_refs_list(struct store *st, store_ref_cb cb,
+				   void *ctx, struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	sqlite3_stmt *q = s->stmt[S_REFS_LIST];
+	int rc;
+	for (;;) {
+		rc = sqlite3_step(q);
+		if (rc != SQLITE_ROW)
+			break;
+		struct store_ref_row r;
+		memset(&r, 0, sizeof(r));
+		r.lap_id = sqlite3_column_int64(q, 0);
+		r.session_id = sqlite3_column_int64(q, 1);
+		r.car_index = (uint8_t)sqlite3_column_int(q, 2);
+		r.lap_number = (uint32_t)sqlite3_column_int64(q, 3);
+		r.lap_time_ms = sqlite3_column_int(q, 4);
+		copy_text(r.driver, sizeof(r.driver), q, 5);
+		r.car_class = (enum tb_car_class)sqlite3_column_int(q, 6);
+		copy_text(r.source, sizeof(r.source), q, 7);
+		copy_text(r.track, sizeof(r.track), q, 8);
+		r.game = (enum tb_game)sqlite3_column_int(q, 9);
+		if (cb(ctx, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, rc, err, "list references");
+	return TB_OK;
+}
+
 const struct store_ops store__sqlite_ops = {
     .version = STORE_OPS_VERSION,
     .scheme = "sqlite",
@@ -775,4 +908,8 @@ const struct store_ops store__sqlite_ops = {
     .laps_list = sq_laps_list,
     .session_get = sq_session_get,
     .schema_version = sq_schema_version,
+    .batch_begin = sq_batch_begin,
+    .batch_end = sq_batch_end,
+    .ref_put = sq_ref_put,
+    .refs_list = sq_refs_list,
 };

@@ -147,3 +147,50 @@ int store_schema_version(struct store *st)
 {
 	return st ? st->ops->schema_version(st) : 0;
 }
+
+enum tb_status store_batch_begin(struct store *st, struct tb_error *err)
+{
+	if (!st)
+		return tb_fail(err, TB_ERR_ARG, "store: batch: NULL store");
+	if (st->ops->version < 2 || !st->ops->batch_begin)
+		return tb_fail(err, TB_ERR_UNSUPPORTED,
+			       "store: %s: no batches", st->ops->scheme);
+	return st->ops->batch_begin(st, err);
+}
+
+enum tb_status store_batch_end(struct store *st, bool commit,
+			       struct tb_error *err)
+{
+	if (!st || st->ops->version < 2 || !st->ops->batch_end)
+		return tb_fail(err, TB_ERR_ARG, "store: batch_end: no batch");
+	return st->ops->batch_end(st, commit, err);
+}
+
+enum tb_status store_ref_put(struct store *st, int64_t lap_id,
+			     const char *driver, enum tb_car_class car_class,
+			     const char *source, struct tb_error *err)
+{
+	if (!st || !driver || !source)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: ref_put: NULL argument");
+	if ((unsigned)car_class >= TB_CLASS__COUNT)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: ref_put: car class %d out of range",
+			       (int)car_class);
+	if (st->ops->version < 2 || !st->ops->ref_put)
+		return tb_fail(err, TB_ERR_UNSUPPORTED,
+			       "store: %s: no references", st->ops->scheme);
+	return st->ops->ref_put(st, lap_id, driver, car_class, source, err);
+}
+
+enum tb_status store_refs_list(struct store *st, store_ref_cb cb, void *ctx,
+			       struct tb_error *err)
+{
+	if (!st || !cb)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: refs_list: NULL argument");
+	if (st->ops->version < 2 || !st->ops->refs_list)
+		return tb_fail(err, TB_ERR_UNSUPPORTED,
+			       "store: %s: no references", st->ops->scheme);
+	return st->ops->refs_list(st, cb, ctx, err);
+}

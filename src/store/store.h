@@ -34,7 +34,22 @@ struct store_lap_row {
 	int64_t blob_bytes;
 };
 
+/* A reference lap (a pro lap, a limit lap, a driver's own best) as
+ * listed: the lap's identity plus who drove it and what class. */
+struct store_ref_row {
+	int64_t lap_id, session_id;
+	uint8_t car_index;
+	uint32_t lap_number;
+	int32_t lap_time_ms;
+	char driver[TB_NAME_MAX];
+	enum tb_car_class car_class;
+	char source[TB_NAME_MAX]; /* "f1-timing", "iracing-ibt", "user" */
+	char track[TB_NAME_MAX];
+	enum tb_game game;
+};
+
 typedef int (*store_session_cb)(void *ctx, const struct store_session_row *r);
+typedef int (*store_ref_cb)(void *ctx, const struct store_ref_row *r);
 typedef int (*store_lap_cb)(void *ctx, const struct store_lap_row *r);
 
 /* The backend table. version lets fields be appended later. Every
@@ -66,6 +81,16 @@ struct store_ops {
 				      struct store_session_row *out,
 				      struct tb_error *err);
 	int (*schema_version)(struct store *st);
+	/* version 2: */
+	enum tb_status (*batch_begin)(struct store *st, struct tb_error *err);
+	enum tb_status (*batch_end)(struct store *st, bool commit,
+				    struct tb_error *err);
+	enum tb_status (*ref_put)(struct store *st, int64_t lap_id,
+				  const char *driver,
+				  enum tb_car_class car_class,
+				  const char *source, struct tb_error *err);
+	enum tb_status (*refs_list)(struct store *st, store_ref_cb cb,
+				    void *ctx, struct tb_error *err);
 };
 
 /* Every backend's handle starts with this base. */
@@ -113,5 +138,24 @@ enum tb_status store_session_get(struct store *st, int64_t session_id,
 				 struct tb_error *err) TB_WUR;
 /* Current schema version of an open store. */
 int store_schema_version(struct store *st);
+
+/* Group writes into one transaction: everything stored between
+ * store_batch_begin and store_batch_end(commit = true) lands together,
+ * or (commit = false, or a crash) none of it does. Used by file imports
+ * so that a file is never half-imported. Batches do not nest. */
+enum tb_status store_batch_begin(struct store *st,
+				 struct tb_error *err) TB_WUR;
+enum tb_status store_batch_end(struct store *st, bool commit,
+			       struct tb_error *err) TB_WUR;
+
+/* Tag lap lap_id as a reference (replacing an earlier tag): who drove
+ * it, the car class, where it came from. TB_ERR_NOTFOUND for an unknown
+ * lap. Strings are copied. */
+enum tb_status store_ref_put(struct store *st, int64_t lap_id,
+			     const char *driver, enum tb_car_class car_class,
+			     const char *source, struct tb_error *err) TB_WUR;
+/* List reference laps by class, track, then lap time. */
+enum tb_status store_refs_list(struct store *st, store_ref_cb cb, void *ctx,
+			       struct tb_error *err) TB_WUR;
 
 #endif /* TB_STORE_H */
