@@ -3,9 +3,11 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <string.h>
 
+#include "../formats/formats.h"
 #include "../formats/pcap.h"
 #include "../server/server.h"
 #include "../store/store.h"
@@ -69,13 +71,42 @@ static int open_store(const char *cmd, const char *db, struct store **st)
 
 /* ------------------------------------------------------------------ */
 
+/* A one-line progress bar on a terminal: "file  42% [=====     ]". */
+struct progress_bar {
+	const char *name;
+	bool shown;
+	int last_pct;
+};
+
+static void progress_update(void *ctx, uint64_t done, uint64_t total)
+{
+	struct progress_bar *b = ctx;
+	if (total == 0)
+		return;
+	int pct = (int)(done * 100 / total);
+	if (b->shown && pct == b->last_pct)
+		return;
+	b->shown = true;
+	b->last_pct = pct;
+	char bar[31];
+	int fill = pct * 30 / 100;
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < fill ? '=' : ' ';
+	bar[30] = '\0';
+	fprintf(stderr, "\r%-40.40s %3d%% [%s]", b->name, pct, bar);
+	fflush(stderr);
+}
+
 static void import_usage(FILE *out)
 {
 	fprintf(out, "usage: trailbrake import FILE... [--db URL] [--port P]\n"
-		     "Import captures (pcap or pcapng, recognised by content) "
-		     "of UDP\ntelemetry into the store; each destination port's "
-		     "protocol is\ndetected. --port keeps only datagrams sent "
-		     "to port P.\n");
+		     "Import recorded files into the store, each recognised by "
+		     "its content:\npacket captures (pcap/pcapng: each "
+		     "destination port's protocol is\ndetected; --port keeps "
+		     "only datagrams sent to port P), iRacing .ibt,\nMoTeC .ld "
+		     "(+ .ldx), CSV, real F1 timing data. A file imports whole "
+		     "or\nnot at all; real F1 laps are tagged as references. A "
+		     "progress bar shows\non a terminal.\n");
 }
 
 int cli_import(int argc, char **argv)
@@ -92,41 +123,34 @@ int cli_import(int argc, char **argv)
 	if ((rc = open_store("import", c.db, &st)) >= 0)
 		return rc;
 	rc = 0;
+	struct progress_bar bar = {0};
+	struct fmt_progress prog = {.ctx = &bar, .update = progress_update};
+	bool tty = isatty(STDERR_FILENO);
 	for (int i = optind; i < argc; i++) {
 		const char *path = argv[i];
-		uint8_t head[16] = {0};
-		FILE *f = fopen(path, "rb");
-		size_t got = f ? fread(head, 1, sizeof(head), f) : 0;
-		if (f)
-			fclose(f);
-		if (!f) {
-			fprintf(stderr, "trailbrake import: %s: cannot open\n",
-				path);
-			rc = 66;
-			continue;
-		}
-		if (!fmt_pcap_sniff(head, got)) {
-			fprintf(stderr,
-				"trailbrake import: %s: not a format trailbrake "
-				"reads (expected a pcap or pcapng capture)\n",
-				path);
-			rc = 65;
-			continue;
-		}
 		struct srv_import_result res;
 		struct tb_error err;
 		tb_error_clear(&err);
-		if (srv_import_pcap(st, path, (uint16_t)c.port, &res, &err) !=
-		    TB_OK) {
+		bar.name = path;
+		bar.shown = false;
+		enum tb_status ist = srv_import_file(st, path,
+						     (uint16_t)c.port,
+						     tty ? &prog : NULL, &res,
+						     &err);
+		if (bar.shown)
+			fputc('\n', stderr);
+		if (ist != TB_OK) {
 			rc = cli_fail("import", &err);
 			continue;
 		}
-		printf("%s: %s, %" PRIu64 " datagrams (%" PRIu64
-		       " rejected), %" PRIu64 " sessions, %" PRIu64
+		printf("%s: %s, ", path,
+		       res.protos[0] ? res.protos : "no known protocol");
+		if (res.datagrams)
+			printf("%" PRIu64 " datagrams (%" PRIu64 " rejected), ",
+			       res.datagrams, res.rejected);
+		printf("%" PRIu64 " sessions, %" PRIu64
 		       " laps stored (+%" PRIu64 " incomplete)\n",
-		       path, res.protos[0] ? res.protos : "no known protocol",
-		       res.datagrams, res.rejected, res.sessions, res.laps,
-		       res.laps_incomplete);
+		       res.sessions, res.laps, res.laps_incomplete);
 	}
 	store_close(st);
 	return rc;

@@ -11,11 +11,12 @@ static const struct {
 	{"serve", cli_serve, "record UDP telemetry into the store, serve HTTP"},
 	{"record", cli_record, "write a UDP stream to a pcap capture"},
 	{"replay", cli_replay, "send a capture's datagrams to HOST:PORT"},
-	{"import", cli_import, "import captures (pcap/pcapng) into the store"},
+	{"import", cli_import, "import captures, .ibt, .ld, CSV, F1 timing"},
 	{"gen", cli_gen, "generate a demo F1 stream (pcap or live UDP)"},
 	{"sessions", cli_sessions, "list stored sessions"},
 	{"laps", cli_laps, "list a session's laps"},
 	{"export", cli_export, "export a lap's channels as CSV"},
+	{"ref", cli_ref, "tag laps as references (pro laps), list them"},
 	{"check", cli_check, "read every stored lap back and verify it"},
 };
 

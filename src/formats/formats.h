@@ -51,6 +51,13 @@ struct fmt_importer {
 				 struct tb_error *err);
 };
 
+/* The importers (each in its own file of src/formats). */
+extern const struct fmt_importer fmt_importer_ibt;
+extern const struct fmt_importer fmt_importer_motec_ld;
+extern const struct fmt_importer fmt_importer_f1_tracinginsights;
+extern const struct fmt_importer fmt_importer_f1_livetiming;
+extern const struct fmt_importer fmt_importer_csv;
+
 /* Every importer, in sniffing order; n filled. */
 const struct fmt_importer *const *fmt_importers(size_t *n);
 /* The importer for a file (reads its head), or NULL with err saying

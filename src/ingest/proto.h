@@ -84,8 +84,13 @@ const struct ingest_proto *ingest_proto_by_name(const char *name);
 /* The protocol a datagram belongs to, or NULL. */
 const struct ingest_proto *ingest_detect(const uint8_t *buf, size_t len);
 
-/* The F1 22-25 protocol (f1_feed.c). */
-extern const struct ingest_proto ingest_proto_f1;
+/* The protocols (each in its own file of src/ingest). */
+extern const struct ingest_proto ingest_proto_f1;	   /* f1_feed.c */
+extern const struct ingest_proto ingest_proto_codemasters; /* codemasters.c */
+extern const struct ingest_proto ingest_proto_ea_wrc;	   /* ea_wrc.c */
+extern const struct ingest_proto ingest_proto_forza;	   /* forza.c */
+extern const struct ingest_proto ingest_proto_ac;	   /* ac.c */
+extern const struct ingest_proto ingest_proto_gt7;	   /* gt7.c */
 
 /* ------------------------------------------------------------------ */
 /* A port: one stream whose protocol is fixed (proto != NULL at create)

@@ -21,6 +21,15 @@ void srv_sink_destroy(struct srv_sink *s);
 enum tb_status srv_sink_write(struct srv_sink *s,
 			      const struct ingest_lap_job *job,
 			      struct tb_error *err) TB_WUR;
+/* The same from parts; *lap_id receives the stored lap's id. */
+enum tb_status srv_sink_put(struct srv_sink *s,
+			    const struct tb_session_info *session,
+			    const struct tb_car_info *car,
+			    const struct tb_lap *lap, int64_t *lap_id,
+			    struct tb_error *err) TB_WUR;
+/* Forget the cached session ids (after a rolled-back batch, the rows
+ * they name may not exist). */
+void srv_sink_forget(struct srv_sink *s);
 /* Laps written and write failures so far. */
 uint64_t srv_sink_laps(const struct srv_sink *s);
 uint64_t srv_sink_failures(const struct srv_sink *s);
@@ -49,6 +58,18 @@ struct srv_port_cfg {
 	const struct ingest_proto *proto;
 	struct ingest_opts opts;
 };
+
+/* Import any file trailbrake reads: a capture (through the protocol
+ * decoders) or a recorded file (through formats.h importers), found by
+ * content. A recorded file is stored in one batch: whole or not at all.
+ * Reference laps (real F1 data) are tagged as references. progress may
+ * be NULL. res->protos names the format or protocols found. */
+struct fmt_progress;
+enum tb_status srv_import_file(struct store *st, const char *path,
+			       uint16_t dst_port,
+			       const struct fmt_progress *progress,
+			       struct srv_import_result *res,
+			       struct tb_error *err) TB_WUR;
 
 struct srv_config {
 	char db_url[SRV_STR_MAX];    /* store URL or path */

@@ -2,6 +2,7 @@
  * built on it (pcap -> F1 feed -> sink). */
 #include "server.h"
 
+#include "../formats/formats.h"
 #include "../formats/pcap.h"
 
 #include <stdio.h>
@@ -84,39 +85,55 @@ static struct sess_id *session_row(struct srv_sink *s,
 	return e;
 }
 
-enum tb_status srv_sink_write(struct srv_sink *s,
-			      const struct ingest_lap_job *job,
-			      struct tb_error *err)
+enum tb_status srv_sink_put(struct srv_sink *s,
+			    const struct tb_session_info *session,
+			    const struct tb_car_info *car,
+			    const struct tb_lap *lap, int64_t *lap_id,
+			    struct tb_error *err)
 {
 	enum tb_status st;
-	struct sess_id *e = session_row(s, &job->session, err);
+	struct sess_id *e = session_row(s, session, err);
 	if (!e) {
 		s->failures++;
 		return err ? err->status : TB_ERR_DB;
 	}
-	unsigned ci = job->car.car_index;
+	unsigned ci = car->car_index;
 	bool car_known = ci < TB_MAX_CARS &&
 			 (e->car_written & (1ull << ci)) &&
-			 memcmp(&e->cars[ci], &job->car, sizeof(job->car)) == 0;
+			 memcmp(&e->cars[ci], car, sizeof(*car)) == 0;
 	if (!car_known) {
-		st = store_car_put(s->st, e->id, &job->car, err);
+		st = store_car_put(s->st, e->id, car, err);
 		if (st != TB_OK) {
 			s->failures++;
 			return st;
 		}
 		if (ci < TB_MAX_CARS) {
-			e->cars[ci] = job->car;
+			e->cars[ci] = *car;
 			e->car_written |= 1ull << ci;
 		}
 	}
-	int64_t lap_id;
-	st = store_lap_put(s->st, e->id, &job->lap, &lap_id, err);
+	st = store_lap_put(s->st, e->id, lap, lap_id, err);
 	if (st != TB_OK) {
 		s->failures++;
 		return st;
 	}
 	s->laps++;
 	return TB_OK;
+}
+
+enum tb_status srv_sink_write(struct srv_sink *s,
+			      const struct ingest_lap_job *job,
+			      struct tb_error *err)
+{
+	int64_t lap_id;
+	return srv_sink_put(s, &job->session, &job->car, &job->lap, &lap_id,
+			    err);
+}
+
+void srv_sink_forget(struct srv_sink *s)
+{
+	memset(s->ids, 0, sizeof(s->ids));
+	s->next = 0;
 }
 
 struct import_ctx {
@@ -221,5 +238,78 @@ out:
 		ingest_port_destroy(streams[i].in);
 	fmt_pcap_reader_close(rd);
 	srv_sink_destroy(ic.sink);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Recorded files. */
+
+struct file_ctx {
+	struct srv_sink *sink;
+	struct store *st;
+	struct srv_import_result *res;
+	uint64_t uid_base;
+};
+
+static enum tb_status file_lap(void *ctx, const struct tb_session_info *s,
+			       const struct tb_car_info *car,
+			       struct tb_lap *lap,
+			       const struct fmt_lap_meta *meta)
+{
+	struct file_ctx *fc = ctx;
+	int64_t lap_id;
+	struct tb_error e;
+	enum tb_status st = srv_sink_put(fc->sink, s, car, lap, &lap_id, &e);
+	if (st != TB_OK)
+		return st;
+	if (lap->flags & TB_LAP_INCOMPLETE)
+		fc->res->laps_incomplete++;
+	else
+		fc->res->laps++;
+	if (meta && meta->reference) {
+		enum tb_car_class cls = s->car_class;
+		st = store_ref_put(fc->st, lap_id, car->driver, cls,
+				   meta->source[0] ? meta->source : "file", &e);
+	}
+	return st;
+}
+
+enum tb_status srv_import_file(struct store *st, const char *path,
+			       uint16_t dst_port,
+			       const struct fmt_progress *progress,
+			       struct srv_import_result *res,
+			       struct tb_error *err)
+{
+	uint8_t head[64] = {0};
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return tb_fail(err, TB_ERR_IO, "%s: cannot open", path);
+	size_t got = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	if (fmt_pcap_sniff(head, got))
+		return srv_import_pcap(st, path, dst_port, res, err);
+
+	memset(res, 0, sizeof(*res));
+	const struct fmt_importer *imp = fmt_detect(path, err);
+	if (!imp)
+		return err ? err->status : TB_ERR_FORMAT;
+	snprintf(res->protos, sizeof(res->protos), "%s", imp->name);
+	struct file_ctx fc = {.st = st, .res = res};
+	enum tb_status rc = srv_sink_create(st, &fc.sink);
+	if (rc != TB_OK)
+		return tb_fail(err, rc, "import: %s", tb_strerror(rc));
+	rc = store_batch_begin(st, err);
+	if (rc == TB_OK) {
+		rc = imp->import(path, file_lap, &fc, progress, err);
+		enum tb_status end = store_batch_end(st, rc == TB_OK, NULL);
+		if (rc == TB_OK && end != TB_OK)
+			rc = tb_fail(err, end, "%s: storing failed", path);
+	}
+	if (rc != TB_OK) {
+		res->laps = res->laps_incomplete = 0; /* rolled back */
+	} else {
+		res->sessions = 1;
+	}
+	srv_sink_destroy(fc.sink);
 	return rc;
 }
