@@ -29,5 +29,47 @@ if(TB_FUZZ)
                            -fsanitize=fuzzer,address,undefined -g)
     target_link_options(fuzz_pcap PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(fuzz_pcap PRIVATE tb_core PkgConfig::PCAP)
+    # Forza "Data Out": decode/encode and the protocol instance.
+    add_executable(fuzz_forza fuzz/fuzz_forza.c)
+    target_compile_options(fuzz_forza PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_forza PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_forza PRIVATE tb_ingest)
+    # Assetto Corsa Remote Telemetry: codec and the protocol instance.
+    add_executable(fuzz_ac fuzz/fuzz_ac.c)
+    target_compile_options(fuzz_ac PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_ac PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_ac PRIVATE tb_ingest)
+    # Codemasters extradata and EA SPORTS WRC: decoders, structure
+    # reader and both protocol instances.
+    add_executable(fuzz_codemasters fuzz/fuzz_codemasters.c)
+    target_compile_options(fuzz_codemasters PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_codemasters PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_codemasters PRIVATE tb_ingest)
+    # iRacing .ibt: parser, importer and session YAML; the sources are
+    # built into the target so libFuzzer sees their coverage.
+    add_executable(fuzz_ibt fuzz/fuzz_ibt.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/ibt.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/ibt_yaml.c)
+    target_include_directories(fuzz_ibt PRIVATE ${CMAKE_SOURCE_DIR}/src)
+    target_compile_options(fuzz_ibt PRIVATE
+                           -fsanitize=fuzzer,address,undefined -g)
+    target_link_options(fuzz_ibt PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_ibt PRIVATE tb_core m)
+    # F1 live-timing archives: f1lt.c built into the target so
+    # libFuzzer sees its coverage.
+    add_executable(fuzz_f1lt fuzz/fuzz_f1lt.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/f1lt.c)
+    target_include_directories(fuzz_f1lt PRIVATE ${CMAKE_SOURCE_DIR}/src)
+    target_compile_options(fuzz_f1lt PRIVATE
+                           -fsanitize=fuzzer,address,undefined -g)
+    target_link_options(fuzz_f1lt PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_f1lt PRIVATE tb_core PkgConfig::JANSSON
+                          PkgConfig::ZLIB)
   endif()
 endif()

@@ -2,16 +2,17 @@
  * content. Packet captures are not here: a capture is a stream of UDP
  * datagrams, imported through the protocol decoders (server/sink.c). */
 #include "formats.h"
+#include "ibt.h"
 
 #include <errno.h>
 #include <stdio.h>
 
 static const struct fmt_importer *const importers[] = {
 	NULL, /* keeps the table non-empty */
-	/* &fmt_importer_ibt, */
+	&fmt_importer_ibt,
 	/* &fmt_importer_motec_ld, */
 	/* &fmt_importer_f1_tracinginsights, */
-	/* &fmt_importer_f1_livetiming, */
+	&fmt_importer_f1_livetiming,
 	/* &fmt_importer_csv, */
 };
 

@@ -41,29 +41,30 @@
 #define LP_CAR	  108
 #define LP_TIME	  208
 
-#define CI_IDENT      0	  /* char 'a', then 3 padding bytes */
-#define CI_SIZE	      4	  /* i32 */
-#define CI_SPEED_KMH  8	  /* f32 */
-#define CI_SPEED_MPH  12  /* f32 */
-#define CI_SPEED_MS   16  /* f32 */
-#define CI_FLAGS      20  /* 6 bools: abs on, abs active, tc active, tc on,
-			     in pit, limiter; then 2 padding bytes */
-#define CI_ACCG	      28  /* f32 vertical, horizontal, frontal */
-#define CI_LAP_TIME   40  /* i32 ms */
-#define CI_LAST_LAP   44  /* i32 ms */
-#define CI_BEST_LAP   48  /* i32 ms */
-#define CI_LAP_COUNT  52  /* i32 */
-#define CI_GAS	      56  /* f32 */
-#define CI_BRAKE      60  /* f32 */
-#define CI_CLUTCH     64  /* f32 */
-#define CI_RPM	      68  /* f32 */
-#define CI_STEER      72  /* f32 */
-#define CI_GEAR	      76  /* i32 */
-#define CI_CG_HEIGHT  80  /* f32 */
-#define CI_WHEELS     84  /* 14 x f32[4], FL FR RL RR: 84 .. 307 */
-#define CI_POS_NORM   308 /* f32 */
-#define CI_SLOPE      312 /* f32 */
-#define CI_COORDS     316 /* f32[3] -> 328 */
+#define CI_IDENT     0	/* char 'a', then 3 padding bytes */
+#define CI_SIZE	     4	/* i32 */
+#define CI_SPEED_KMH 8	/* f32 */
+#define CI_SPEED_MPH 12 /* f32 */
+#define CI_SPEED_MS  16 /* f32 */
+/* 6 bools at CI_FLAGS: abs on, abs active, tc active, tc on, in pit,
+ * limiter; then 2 padding bytes */
+#define CI_FLAGS     20
+#define CI_ACCG	     28	 /* f32 vertical, horizontal, frontal */
+#define CI_LAP_TIME  40	 /* i32 ms */
+#define CI_LAST_LAP  44	 /* i32 ms */
+#define CI_BEST_LAP  48	 /* i32 ms */
+#define CI_LAP_COUNT 52	 /* i32 */
+#define CI_GAS	     56	 /* f32 */
+#define CI_BRAKE     60	 /* f32 */
+#define CI_CLUTCH    64	 /* f32 */
+#define CI_RPM	     68	 /* f32 */
+#define CI_STEER     72	 /* f32 */
+#define CI_GEAR	     76	 /* i32 */
+#define CI_CG_HEIGHT 80	 /* f32 */
+#define CI_WHEELS    84	 /* 14 x f32[4], FL FR RL RR: 84 .. 307 */
+#define CI_POS_NORM  308 /* f32 */
+#define CI_SLOPE     312 /* f32 */
+#define CI_COORDS    316 /* f32[3] -> 328 */
 
 #define AC_CAR_INFO_ID 'a'
 
@@ -71,9 +72,10 @@ _Static_assert(RS_CONFIG + 2 * AC_NAME_UNITS == AC_RESPONSE_SIZE, "408");
 _Static_assert(LP_TIME + 4 == AC_LAP_SIZE, "212");
 _Static_assert(CI_WHEELS + 14 * 16 == CI_POS_NORM, "wheel arrays");
 _Static_assert(CI_COORDS + 12 == AC_CAR_INFO_SIZE, "328");
+_Static_assert((AC_NAME_UNITS - 1) * 3 + 1 <= AC_NAME_MAX, "UTF-8 room");
 
 static const char *const kind_names[AC_KIND__COUNT] = {
-	"Request", "HandshakeResponse", "RTCarInfo", "RTLap"};
+    "Request", "HandshakeResponse", "RTCarInfo", "RTLap"};
 
 const char *ac_kind_name(unsigned kind)
 {
@@ -111,20 +113,27 @@ static size_t utf8_put(char *out, uint32_t cp)
 enum name_end { NAME_UNTERMINATED = 0, NAME_PCT = '%', NAME_NUL = 1 };
 
 /* Decode the name field at p (AC_NAME_UNITS units) up to its first '%'
- * or NUL unit into out (AC_NAME_MAX bytes, NUL-terminated). At most 49
- * units precede a terminator; each becomes at most 3 bytes (a surrogate
- * pair, 2 units, becomes 4), so out cannot overflow. */
+ * or NUL unit into out (AC_NAME_MAX bytes, NUL-terminated; "" when the
+ * field has no terminator). The terminator is found first, so at most 49
+ * units are converted: 3 bytes each at most (a surrogate pair, 2 units,
+ * becomes 4), 147 bytes and the NUL. */
 static enum name_end name_decode(const uint8_t *p, char *out)
 {
+	size_t end = 0;
+	while (end < AC_NAME_UNITS) {
+		uint16_t u = tb_ld_u16le(p + 2 * end);
+		if (u == '%' || u == 0)
+			break;
+		end++;
+	}
+	out[0] = '\0';
+	if (end == AC_NAME_UNITS)
+		return NAME_UNTERMINATED;
 	size_t o = 0;
-	for (size_t i = 0; i < AC_NAME_UNITS; i++) {
+	for (size_t i = 0; i < end; i++) {
 		uint32_t u = tb_ld_u16le(p + 2 * i);
-		if (u == '%' || u == 0) {
-			out[o] = '\0';
-			return u == '%' ? NAME_PCT : NAME_NUL;
-		}
 		uint32_t cp = u;
-		if (u >= 0xD800 && u <= 0xDBFF && i + 1 < AC_NAME_UNITS) {
+		if (u >= 0xD800 && u <= 0xDBFF && i + 1 < end) {
 			uint32_t lo = tb_ld_u16le(p + 2 * (i + 1));
 			if (lo >= 0xDC00 && lo <= 0xDFFF) {
 				cp = 0x10000 + ((u - 0xD800) << 10) +
@@ -138,8 +147,8 @@ static enum name_end name_decode(const uint8_t *p, char *out)
 		}
 		o += utf8_put(out + o, cp);
 	}
-	out[0] = '\0';
-	return NAME_UNTERMINATED;
+	out[o] = '\0';
+	return tb_ld_u16le(p + 2 * end) == '%' ? NAME_PCT : NAME_NUL;
 }
 
 /* Next code point of NUL-terminated UTF-8 at *s; advances *s. Returns
@@ -197,7 +206,8 @@ static enum tb_status name_encode(const char *name, uint8_t *p)
 			return TB_ERR_LIMIT; /* room for the '%' */
 		if (need == 2) {
 			cp -= 0x10000;
-			tb_st_u16le(p + 2 * u++, (uint16_t)(0xD800 + (cp >> 10)));
+			tb_st_u16le(p + 2 * u++,
+				    (uint16_t)(0xD800 + (cp >> 10)));
 			tb_st_u16le(p + 2 * u++,
 				    (uint16_t)(0xDC00 + (cp & 0x3FF)));
 		} else {
@@ -313,11 +323,20 @@ static enum tb_status decode_car_info(const uint8_t *b, struct ac_car_info *c,
 	c->steer = tb_ld_f32le(b + CI_STEER);
 	c->gear = ld_i32(b + CI_GEAR);
 	c->cg_height = tb_ld_f32le(b + CI_CG_HEIGHT);
-	float *w[14] = {c->wheel_angular_speed, c->slip_angle,
-			c->slip_angle_contact_patch, c->slip_ratio,
-			c->tyre_slip, c->nd_slip, c->load, c->dy, c->mz,
-			c->tyre_dirty_level, c->camber_rad, c->tyre_radius,
-			c->tyre_loaded_radius, c->suspension_height};
+	float *w[14] = {c->wheel_angular_speed,
+			c->slip_angle,
+			c->slip_angle_contact_patch,
+			c->slip_ratio,
+			c->tyre_slip,
+			c->nd_slip,
+			c->load,
+			c->dy,
+			c->mz,
+			c->tyre_dirty_level,
+			c->camber_rad,
+			c->tyre_radius,
+			c->tyre_loaded_radius,
+			c->suspension_height};
 	for (size_t i = 0; i < 14; i++)
 		ld_f32s(b + CI_WHEELS + 16 * i, w[i], 4);
 	c->car_position_normalized = tb_ld_f32le(b + CI_POS_NORM);
@@ -326,8 +345,8 @@ static enum tb_status decode_car_info(const uint8_t *b, struct ac_car_info *c,
 	return TB_OK;
 }
 
-enum tb_status ac_decode(const uint8_t *buf, size_t len,
-			 struct ac_packet *out, struct tb_error *err)
+enum tb_status ac_decode(const uint8_t *buf, size_t len, struct ac_packet *out,
+			 struct tb_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!buf || len < AC_REQUEST_SIZE)
@@ -400,11 +419,19 @@ static void encode_car_info(const struct ac_car_info *c, uint8_t *b)
 	tb_st_f32le(b + CI_STEER, c->steer);
 	st_i32(b + CI_GEAR, c->gear);
 	tb_st_f32le(b + CI_CG_HEIGHT, c->cg_height);
-	const float *w[14] = {c->wheel_angular_speed, c->slip_angle,
-			      c->slip_angle_contact_patch, c->slip_ratio,
-			      c->tyre_slip, c->nd_slip, c->load, c->dy, c->mz,
-			      c->tyre_dirty_level, c->camber_rad,
-			      c->tyre_radius, c->tyre_loaded_radius,
+	const float *w[14] = {c->wheel_angular_speed,
+			      c->slip_angle,
+			      c->slip_angle_contact_patch,
+			      c->slip_ratio,
+			      c->tyre_slip,
+			      c->nd_slip,
+			      c->load,
+			      c->dy,
+			      c->mz,
+			      c->tyre_dirty_level,
+			      c->camber_rad,
+			      c->tyre_radius,
+			      c->tyre_loaded_radius,
 			      c->suspension_height};
 	for (size_t i = 0; i < 14; i++)
 		st_f32s(b + CI_WHEELS + 16 * i, w[i], 4);
@@ -413,8 +440,7 @@ static void encode_car_info(const struct ac_car_info *c, uint8_t *b)
 	st_f32s(b + CI_COORDS, c->car_coordinates, 3);
 }
 
-static enum tb_status encode_response(const struct ac_response *r,
-				      uint8_t *b)
+static enum tb_status encode_response(const struct ac_response *r, uint8_t *b)
 {
 	enum tb_status st = name_encode(r->car, b + RS_CAR);
 	if (st == TB_OK)
@@ -554,18 +580,19 @@ enum tb_status ac_gen_car_info(const struct gen_frame *f, unsigned car,
  *   SUBSCRIBED / STREAMING --no RTCarInfo for AC_PEER_TIMEOUT_US--> HANDSHAKE
  *   HANDSHAKE: op 0 again every AC_RETRY_US while unanswered
  *   flush --> DISMISS (the next tick sends op 3) --> STOPPED
+ *   (straight to STOPPED if we never subscribed)
  *
  * Without a peer (capture import) it only decodes what arrives.
  * Datagrams arrive on the caller's thread with now_us; AC sends no clock,
- * so session time is now_us since the session began (kept from going
- * back) and lap times are the game's lastLap. */
+ * so session time is now_us since the session began (kept strictly
+ * increasing) and lap times are the game's lastLap. */
 
 #define AC_RETRY_US	   1000000  /* handshake retry period */
 #define AC_PEER_TIMEOUT_US 3000000  /* silence that means the game is gone */
 #define AC_SESSION_IDLE_US 60000000 /* silence that ends a session */
-#define AC_DUP_WINDOW_US   2000000  /* a response this soon after our
-				       handshake answers it */
+#define AC_DUP_WINDOW_US   2000000  /* answers this soon are to our ask */
 #define AC_CLIENT_ID	   1	    /* identifier and version we send */
+#define AC_TIME_TIE_S	   1e-6	    /* between samples arriving together */
 
 enum ac_state {
 	ST_PASSIVE,    /* no peer: decode only */
@@ -573,7 +600,7 @@ enum ac_state {
 	ST_SUBSCRIBE,  /* answered: the next tick subscribes */
 	ST_SUBSCRIBED, /* waiting for the first RTCarInfo */
 	ST_STREAMING,
-	ST_DISMISS,    /* flushed: the next tick says goodbye */
+	ST_DISMISS, /* flushed: the next tick says goodbye */
 	ST_STOPPED
 };
 
@@ -587,6 +614,7 @@ struct ac_inst {
 	bool hs_sent;	    /* a handshake was ever sent */
 	int64_t hs_sent_us; /* when the last one was */
 	bool hs_unanswered; /* a handshake is out with no answer yet */
+	bool subscribed;    /* a subscribe was sent: dismiss on flush */
 	int64_t car_rx_us;  /* last RTCarInfo */
 	int64_t rx_us;	    /* last accepted datagram */
 	bool any_rx;
@@ -676,14 +704,13 @@ static void session_begin(struct ac_inst *a, int64_t now_us)
 	a->have_session = true;
 	a->resumed = false;
 	a->start_us = now_us;
-	a->last_t = 0;
+	a->last_t = -1.0; /* before any sample */
 	a->last_count = -1;
 	a->last_lap_time = -1;
 	a->st.sessions++;
 }
 
-static bool same_names(const struct ac_response *x,
-		       const struct ac_response *y)
+static bool same_names(const struct ac_response *x, const struct ac_response *y)
 {
 	return !strcmp(x->car, y->car) && !strcmp(x->driver, y->driver) &&
 	       !strcmp(x->track, y->track) && !strcmp(x->config, y->config);
@@ -693,8 +720,8 @@ static void take_response(struct ac_inst *a, const struct ac_response *r,
 			  int64_t now_us)
 {
 	bool same = a->have_names && same_names(&a->names, r);
-	bool solicited = a->hs_sent &&
-			 now_us - a->hs_sent_us <= AC_DUP_WINDOW_US;
+	bool solicited =
+	    a->hs_sent && now_us - a->hs_sent_us <= AC_DUP_WINDOW_US;
 	a->names = *r;
 	a->have_names = true;
 	a->hs_unanswered = false;
@@ -734,8 +761,7 @@ static void set_finite(struct tb_frame *f, enum tb_channel ch, double v)
  * steering wheel angle in degrees, and the wheel's lock (needed for
  * -1..1) is not in the protocol. Lap distance is absent too: only the
  * normalised position is sent, and the track length is not. */
-static void car_frame(const struct ac_car_info *c, double t,
-		      struct tb_frame *f)
+static void car_frame(const struct ac_car_info *c, double t, struct tb_frame *f)
 {
 	tb_frame_clear(f);
 	tb_frame_set(f, TB_CH_TIME, t);
@@ -790,9 +816,12 @@ static void take_car_info(struct ac_inst *a, const struct ac_car_info *c,
 	a->last_count = c->lap_count;
 	a->last_lap_time = c->lap_time_ms;
 
+	/* Arrival times tie (a batch read at one clock reading, a clock of
+	 * ms resolution) or step back (wall clock set back): keep arrival
+	 * order with session time strictly increasing, 1 us apart. */
 	double t = (double)(now_us - a->start_us) / 1e6;
-	if (t < a->last_t)
-		t = a->last_t; /* the arrival clock stepped back */
+	if (t <= a->last_t)
+		t = a->last_t + AC_TIME_TIE_S;
 	a->last_t = t;
 	struct tb_frame f;
 	car_frame(c, t, &f);
@@ -906,6 +935,7 @@ static void ac_tick(void *inst, int64_t now_us, const struct ingest_io *io)
 		 * and AC keeps one subscription per client, so also asking
 		 * for spot events could replace it. */
 		send_op(a, io, AC_OP_SUBSCRIBE_UPDATE);
+		a->subscribed = true;
 		a->state = ST_SUBSCRIBED;
 		a->since_us = now_us;
 		break;
@@ -930,8 +960,11 @@ static void ac_flush(void *inst)
 {
 	struct ac_inst *a = inst;
 	session_end(a);
-	if (a->state != ST_PASSIVE && a->state != ST_STOPPED)
-		a->state = ST_DISMISS;
+	if (a->state == ST_PASSIVE || a->state == ST_STOPPED)
+		return;
+	/* No more handshakes; a game that took our subscription is told
+	 * to forget us on the next tick. */
+	a->state = a->subscribed ? ST_DISMISS : ST_STOPPED;
 }
 
 static enum tb_status ac_create(const struct ingest_opts *opts,
@@ -1016,9 +1049,8 @@ static bool ac_sniff(const uint8_t *buf, size_t len)
 	case AC_LAP_SIZE:
 		/* a finished lap: a number and a time */
 		return ld_i32(buf + LP_CAR_ID) >= 0 &&
-		       ld_i32(buf + LP_LAP) >= 1 &&
-		       ld_i32(buf + LP_TIME) > 0 && name_ends(buf + LP_DRIVER) &&
-		       name_ends(buf + LP_CAR);
+		       ld_i32(buf + LP_LAP) >= 1 && ld_i32(buf + LP_TIME) > 0 &&
+		       name_ends(buf + LP_DRIVER) && name_ends(buf + LP_CAR);
 	default:
 		return false;
 	}
@@ -1040,17 +1072,17 @@ static enum tb_status ac_gen_encode(const struct gen_frame *f, unsigned car,
 }
 
 const struct ingest_proto ingest_proto_ac = {
-	.version = 1,
-	.name = "ac",
-	.title = "Assetto Corsa (Remote Telemetry)",
-	.default_port = 0, /* we ask the game; any local port */
-	.sniff = ac_sniff,
-	.create = ac_create,
-	.destroy = ac_destroy,
-	.datagram = ac_datagram,
-	.tick = ac_tick,
-	.flush = ac_flush,
-	.stats = ac_stats,
-	.kind_name = ac_kind_name,
-	.gen_encode = ac_gen_encode,
+    .version = 1,
+    .name = "ac",
+    .title = "Assetto Corsa (Remote Telemetry)",
+    .default_port = 0, /* we ask the game; any local port */
+    .sniff = ac_sniff,
+    .create = ac_create,
+    .destroy = ac_destroy,
+    .datagram = ac_datagram,
+    .tick = ac_tick,
+    .flush = ac_flush,
+    .stats = ac_stats,
+    .kind_name = ac_kind_name,
+    .gen_encode = ac_gen_encode,
 };

@@ -46,10 +46,10 @@ struct ac_request {
 };
 
 struct ac_response {
-	char car[AC_NAME_MAX];	  /* UTF-8, NUL-terminated */
+	char car[AC_NAME_MAX]; /* UTF-8, NUL-terminated */
 	char driver[AC_NAME_MAX];
-	int32_t identifier;	  /* 4242 per the documentation */
-	int32_t version;	  /* 1 */
+	int32_t identifier; /* 4242 per the documentation */
+	int32_t version;    /* 1 */
 	char track[AC_NAME_MAX];
 	char config[AC_NAME_MAX]; /* track layout; "" for the default */
 };
@@ -63,10 +63,10 @@ struct ac_car_info {
 	uint8_t in_pit, engine_limiter_on;
 	float acc_g_vertical, acc_g_horizontal, acc_g_frontal; /* g */
 	int32_t lap_time_ms, last_lap_ms, best_lap_ms;
-	int32_t lap_count; /* laps completed */
+	int32_t lap_count;	  /* laps completed */
 	float gas, brake, clutch; /* 0..1 */
 	float engine_rpm;
-	float steer; /* steering wheel angle, degrees */
+	float steer;  /* steering wheel angle, degrees */
 	int32_t gear; /* 0 R, 1 N, 2 first gear, ... */
 	float cg_height;
 	/* per wheel, FL, FR, RL, RR */
@@ -115,8 +115,8 @@ struct ac_packet {
  * RTLap's two at '%' or NUL (TB_ERR_CORRUPT). UTF-16 is converted to
  * UTF-8; unpaired surrogates become U+FFFD. out is fully written on
  * success (zeroed first); nothing allocated. */
-enum tb_status ac_decode(const uint8_t *buf, size_t len,
-			 struct ac_packet *out, struct tb_error *err) TB_WUR;
+enum tb_status ac_decode(const uint8_t *buf, size_t len, struct ac_packet *out,
+			 struct tb_error *err) TB_WUR;
 
 /* Encode p into buf (cap bytes); *out_len gets the exact size. Names are
  * written as UTF-16LE, '%', then zeros. TB_ERR_LIMIT if cap is too small

@@ -1,7 +1,6 @@
 /* protocols.c - the registry of UDP protocols, in sniffing order: those
  * with a header and magic first, fixed-length float layouts after. */
 #include "proto.h"
-#include "forza.h"
 
 #include <string.h>
 
@@ -9,9 +8,9 @@ static const struct ingest_proto *const protos[] = {
 	&ingest_proto_f1,
 	/* &ingest_proto_gt7, */
 	&ingest_proto_ac,
-	/* &ingest_proto_ea_wrc, */
+	&ingest_proto_ea_wrc,
 	&ingest_proto_forza,
-	/* &ingest_proto_codemasters, */
+	&ingest_proto_codemasters,
 };
 
 const struct ingest_proto *const *ingest_protocols(size_t *n)

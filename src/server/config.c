@@ -187,7 +187,7 @@ static enum tb_status set_num(long *out, const char *v, long lo, long hi,
 static enum tb_status apply(struct srv_config *cfg, const char *k,
 			    const char *v, struct tb_error *err)
 {
-	long x;
+	long x = 0;
 	enum tb_status st;
 	if (!strcmp(k, "db"))
 		return set_str(cfg->db_url, sizeof(cfg->db_url), v, k, err);

@@ -1,0 +1,3 @@
+# F1 live-timing archives (src/formats/f1lt.c): the FastF1 test data,
+# ".z" car data encoded in the test, corrupt and truncated streams.
+tb_add_test(test_f1lt SOURCES tests/test_f1lt.c LIBS tb_formats)
