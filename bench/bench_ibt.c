@@ -13,10 +13,10 @@
 
 #include "formats/ibt.h"
 
-#define TARGET_MBS   200.0
-#define LAP_ROWS     5000
-#define DEFAULT_MB   400
-#define SOURCE_FILE  "iracing-ibt-teamjorge/valid_test_file.ibt"
+#define TARGET_MBS  200.0
+#define LAP_ROWS    5000
+#define DEFAULT_MB  400
+#define SOURCE_FILE "iracing-ibt-teamjorge/valid_test_file.ibt"
 
 struct count {
 	uint64_t laps, samples, timed;
@@ -107,7 +107,8 @@ static size_t synthesise(const char *src, const char *dst, size_t want)
 		 * differs from the one before */
 		double lt = -1;
 		if (r >= 2 * LAP_ROWS + 3)
-			lt = LAP_ROWS * dt + 0.001 * (double)((r - 3) / LAP_ROWS);
+			lt = LAP_ROWS * dt +
+			     0.001 * (double)((r - 3) / LAP_ROWS);
 		put_var(p, last, lt);
 	}
 	size_t yl;

@@ -23,12 +23,10 @@ static const struct ibt_var small_vars[] = {
      false},
     {"Lap", "", "Laps started count", IBT_INT, 8, 1, false},
     {"SessionNum", "", "Session number", IBT_INT, 12, 1, false},
-    {"LapLastLapTime", "s", "Players last lap time", IBT_FLOAT, 17, 1,
-     false},
+    {"LapLastLapTime", "s", "Players last lap time", IBT_FLOAT, 17, 1, false},
     {"Speed", "m/s", "GPS vehicle speed", IBT_FLOAT, 21, 1, false},
     {"OnPitRoad", "", "pit", IBT_BOOL, 25, 1, false},
-    {"Clutch", "%", "0=disengaged to 1=fully engaged", IBT_FLOAT, 26, 1,
-     false},
+    {"Clutch", "%", "0=disengaged to 1=fully engaged", IBT_FLOAT, 26, 1, false},
     {"SteeringWheelAngle", "rad", "", IBT_FLOAT, 30, 1, false},
     {"SteeringWheelAngleMax", "rad", "", IBT_FLOAT, 34, 1, false},
     {"Flags", "irsdk_Flags", "\xb0 bits", IBT_BITFIELD, 38, 1, false},
@@ -39,36 +37,35 @@ static const struct ibt_var small_vars[] = {
 };
 #define N_SMALL_VARS (sizeof(small_vars) / sizeof(small_vars[0]))
 
-static const char small_yaml[] =
-    "---\n"
-    "WeekendInfo:\n"
-    " TrackName: test oval\n"
-    " TrackID: 7\n"
-    " TrackLength: 2.50 mi\n"
-    " TrackDisplayName: \"Test \\\"Oval\\\"\"\n"
-    " TrackConfigName: \n"
-    "SessionInfo:\n"
-    " Sessions:\n"
-    " - SessionNum: 0\n"
-    "   SessionType: Lone Qualify\n"
-    " - SessionNum: 1\n"
-    "   SessionType: Race\n"
-    "DriverInfo:\n"
-    " DriverCarIdx: 2\n"
-    " Drivers:\n"
-    " - CarIdx: 0\n"
-    "   UserName: Someone Else\n"
-    " - CarIdx: 2\n"
-    "   UserName: J\xf6rg M\xfcller\n"
-    "   CarScreenName: Porsche 911 GT3 R\n"
-    "   CarClassShortName: GT3 Class\n"
-    "   CarNumberRaw: 17\n"
-    "   CarIsAI: 1\n"
-    "SplitTimeInfo:\n"
-    " Sectors:\n"
-    " - SectorNum: 0\n"
-    "   SectorStartPct: 0.000000\n"
-    "...\n";
+static const char small_yaml[] = "---\n"
+				 "WeekendInfo:\n"
+				 " TrackName: test oval\n"
+				 " TrackID: 7\n"
+				 " TrackLength: 2.50 mi\n"
+				 " TrackDisplayName: \"Test \\\"Oval\\\"\"\n"
+				 " TrackConfigName: \n"
+				 "SessionInfo:\n"
+				 " Sessions:\n"
+				 " - SessionNum: 0\n"
+				 "   SessionType: Lone Qualify\n"
+				 " - SessionNum: 1\n"
+				 "   SessionType: Race\n"
+				 "DriverInfo:\n"
+				 " DriverCarIdx: 2\n"
+				 " Drivers:\n"
+				 " - CarIdx: 0\n"
+				 "   UserName: Someone Else\n"
+				 " - CarIdx: 2\n"
+				 "   UserName: J\xf6rg M\xfcller\n"
+				 "   CarScreenName: Porsche 911 GT3 R\n"
+				 "   CarClassShortName: GT3 Class\n"
+				 "   CarNumberRaw: 17\n"
+				 "   CarIsAI: 1\n"
+				 "SplitTimeInfo:\n"
+				 " Sectors:\n"
+				 " - SectorNum: 0\n"
+				 "   SectorStartPct: 0.000000\n"
+				 "...\n";
 
 /* Rows: session 0, lap 1 (from mid-lap) to row 9, lap 2 rows 10..29
  * (its time 20.125 s appears in LapLastLapTime 3 rows after the line),
@@ -164,7 +161,8 @@ static void test_build_round_trip(void **state)
 	    ibt_yaml_str(y, ibt_yaml_get(y, 0, "WeekendInfo.TrackDisplayName")),
 	    "Test \"Oval\"");
 	assert_string_equal(
-	    ibt_yaml_str(y, ibt_yaml_get(y, 0, "DriverInfo.Drivers[1].UserName")),
+	    ibt_yaml_str(y,
+			 ibt_yaml_get(y, 0, "DriverInfo.Drivers[1].UserName")),
 	    "J\xc3\xb6rg M\xc3\xbcller");
 	ibt_destroy(f);
 
@@ -349,8 +347,7 @@ static void test_corruptions(void **state)
 			fail_msg("case %zu (@%zu = %u): %s \"%s\", expected "
 				 "%s \"%s\"",
 				 i, t[i].off, t[i].val, tb_status_name(st),
-				 err.msg, tb_status_name(t[i].want),
-				 t[i].says);
+				 err.msg, tb_status_name(t[i].want), t[i].says);
 		struct sink s = {0};
 		st = import_buf(b, good.len, &s, &err);
 		assert_int_equal(st, t[i].want);
@@ -416,8 +413,9 @@ static void test_random(void **state)
 		int flips = 1 + rand() % 8;
 		for (int i = 0; i < flips; i++) {
 			/* mostly in the headers, where it matters */
-			size_t at = (size_t)rand() %
-				    (k % 3 ? 144 + N_SMALL_VARS * 144 : good.len);
+			size_t at =
+			    (size_t)rand() %
+			    (k % 3 ? 144 + N_SMALL_VARS * 144 : good.len);
 			b[at] ^= (uint8_t)(1u << (rand() % 8));
 		}
 		struct tb_error err = {0};
@@ -470,29 +468,28 @@ static void test_alloc_failures(void **state)
 static void test_yaml_subset(void **state)
 {
 	(void)state;
-	static const char text[] =
-	    "---\r\n"
-	    "A:\r\n"
-	    " B: 1\r\n"
-	    " C:\n"
-	    "  D: two words  \n"
-	    "  E: 'it''s'\n"
-	    " L:\n"
-	    " - x: 1\n"
-	    "   y: 2\n"
-	    " -   x: 3\n"
-	    "     y: 4\n"
-	    " - plain item\n"
-	    " -\n"
-	    "   z: 5\n"
-	    " M:\n"
-	    "   - nested: 1\n"
-	    "# a comment\n"
-	    "Time: 12:00 pm\n"
-	    "Q: \"a: b\"\n"
-	    "no colon here\n"
-	    "K:\n"
-	    "...\n";
+	static const char text[] = "---\r\n"
+				   "A:\r\n"
+				   " B: 1\r\n"
+				   " C:\n"
+				   "  D: two words  \n"
+				   "  E: 'it''s'\n"
+				   " L:\n"
+				   " - x: 1\n"
+				   "   y: 2\n"
+				   " -   x: 3\n"
+				   "     y: 4\n"
+				   " - plain item\n"
+				   " -\n"
+				   "   z: 5\n"
+				   " M:\n"
+				   "   - nested: 1\n"
+				   "# a comment\n"
+				   "Time: 12:00 pm\n"
+				   "Q: \"a: b\"\n"
+				   "no colon here\n"
+				   "K:\n"
+				   "...\n";
 	struct ibt_yaml *y;
 	assert_int_equal(ibt_yaml_parse(text, sizeof(text) - 1, &y), TB_OK);
 #define S(p) ibt_yaml_str(y, ibt_yaml_get(y, 0, p))
@@ -510,9 +507,9 @@ static void test_yaml_subset(void **state)
 	assert_string_equal(S("Time"), "12:00 pm");
 	assert_string_equal(S("Q"), "a: b");
 	assert_string_equal(S("K"), "");
-	assert_int_equal(ibt_yaml_item_where(y, ibt_yaml_get(y, 0, "A.L"), "x",
-					     "3"),
-			 ibt_yaml_get(y, 0, "A.L[1]"));
+	assert_int_equal(
+	    ibt_yaml_item_where(y, ibt_yaml_get(y, 0, "A.L"), "x", "3"),
+	    ibt_yaml_get(y, 0, "A.L[1]"));
 	double v;
 	assert_false(ibt_yaml_num(y, ibt_yaml_get(y, 0, "A.C.D"), &v, NULL));
 	assert_true(ibt_yaml_num(y, ibt_yaml_get(y, 0, "A.B"), &v, NULL));

@@ -107,8 +107,7 @@ static void test_real_values(void **state)
 	assert_near(VAL("LapDist", 0), 236.5242919921875, 1e-9);
 	assert_near(VAL("Speed", 200), 0.8739675283432007, 1e-12);
 	assert_near(VAL("SteeringWheelAngle", 0), -3.804598569869995, 1e-9);
-	assert_near(VAL("SteeringWheelAngleMax", 0), 7.330376625061035,
-		    1e-9);
+	assert_near(VAL("SteeringWheelAngleMax", 0), 7.330376625061035, 1e-9);
 	assert_near(VAL("RPM", 200), 4054.72021484375, 1e-9);
 	assert_near(VAL("Gear", 100), 1, 0);
 	assert_near(VAL("VertAccel", 100), 9.805956840515137, 1e-9);
@@ -147,8 +146,7 @@ static void test_real_yaml(void **state)
 	assert_int_equal(strncmp(text, "---\nWeekendInfo:", 16), 0);
 #define S(path) ibt_yaml_str(y, ibt_yaml_get(y, 0, path))
 	assert_string_equal(S("WeekendInfo.TrackName"), "spielberg gp");
-	assert_string_equal(S("WeekendInfo.TrackDisplayName"),
-			    "Red Bull Ring");
+	assert_string_equal(S("WeekendInfo.TrackDisplayName"), "Red Bull Ring");
 	assert_string_equal(S("WeekendInfo.TrackConfigName"), "Grand Prix");
 	assert_string_equal(S("WeekendInfo.TrackID"), "403");
 	assert_string_equal(S("WeekendInfo.EventType"), "Test");
@@ -158,16 +156,15 @@ static void test_real_yaml(void **state)
 			    "");
 	double v;
 	const char *unit;
-	assert_true(ibt_yaml_num(y, ibt_yaml_get(y, 0, "WeekendInfo.TrackLength"),
-				 &v, &unit));
+	assert_true(ibt_yaml_num(
+	    y, ibt_yaml_get(y, 0, "WeekendInfo.TrackLength"), &v, &unit));
 	assert_near(v, 4.28, 1e-12);
 	assert_string_equal(unit, "km");
 	assert_string_equal(S("SessionInfo.Sessions[0].SessionType"),
 			    "Offline Testing");
 	assert_string_equal(S("SessionInfo.Sessions[0].SessionNum"), "0");
 	assert_string_equal(
-	    S("SessionInfo.Sessions[0].ResultsPositions[0].LapsComplete"),
-	    "8");
+	    S("SessionInfo.Sessions[0].ResultsPositions[0].LapsComplete"), "8");
 	assert_string_equal(
 	    S("SessionInfo.Sessions[0].ResultsPositions[0].FastestTime"),
 	    "68.6711");
@@ -187,8 +184,9 @@ static void test_real_yaml(void **state)
 	assert_true(d > 0);
 	assert_string_equal(ibt_yaml_str(y, ibt_yaml_get(y, d, "UserName")),
 			    "George v Rensburg");
-	assert_string_equal(ibt_yaml_str(y, ibt_yaml_get(y, d, "CarScreenName")),
-			    "Mercedes-AMG W13 E Performance");
+	assert_string_equal(
+	    ibt_yaml_str(y, ibt_yaml_get(y, d, "CarScreenName")),
+	    "Mercedes-AMG W13 E Performance");
 	assert_string_equal(
 	    ibt_yaml_str(y, ibt_yaml_get(y, d, "CarScreenNameShort")),
 	    "Mercedes W13");
@@ -203,13 +201,12 @@ static void test_real_yaml(void **state)
 			    "0.271918");
 	assert_string_equal(S("SplitTimeInfo.Sectors[2].SectorStartPct"),
 			    "0.668198");
-	assert_string_equal(S("RadioInfo.Radios[0].Frequencies[2].FrequencyName"),
-			    "@TEAM");
+	assert_string_equal(
+	    S("RadioInfo.Radios[0].Frequencies[2].FrequencyName"), "@TEAM");
 	assert_string_equal(S("CameraInfo.Groups[0].Cameras[0].CameraName"),
 			    "CamNose");
-	assert_string_equal(
-	    S("CarSetup.TiresAero.LeftFrontTire.LastTempsOMI"),
-	    "89C, 96C, 101C");
+	assert_string_equal(S("CarSetup.TiresAero.LeftFrontTire.LastTempsOMI"),
+			    "89C, 96C, 101C");
 	assert_string_equal(S("CarSetup.Chassis.Rear.FuelLevel"), "45 Kg");
 	/* absent keys: unknown, never a crash */
 	assert_int_equal(ibt_yaml_get(y, 0, "WeekendInfo.NoSuchKey"), -1);
@@ -235,7 +232,7 @@ static void test_real_import(void **state)
 		fail_msg("%s", err.msg);
 	assert_int_equal(s.n, 1);
 	const struct tb_session_info *si = &s.si[0];
-	assert_int_equal(si->game, TB_GAME_UNKNOWN);
+	assert_int_equal(si->game, TB_GAME_IRACING);
 	assert_string_equal(si->track, "Red Bull Ring");
 	assert_string_equal(si->layout, "Grand Prix");
 	assert_int_equal(si->track_id, 403);
@@ -299,9 +296,9 @@ static void test_real_import(void **state)
 	assert_near(fr.v[TB_CH_G_VERT], 1, 0.01);
 	/* not in the file, or not canonical: absent, not zero */
 	static const enum tb_channel absent[] = {
-	    TB_CH_POS_X,	 TB_CH_POS_Y,	      TB_CH_POS_Z,
-	    TB_CH_VEL_X,	 TB_CH_VEL_Y,	      TB_CH_VEL_Z,
-	    TB_CH_TOTAL_DIST,	 TB_CH_BRAKE_TEMP_FL, TB_CH_BRAKE_TEMP_RR,
+	    TB_CH_POS_X,      TB_CH_POS_Y,	   TB_CH_POS_Z,
+	    TB_CH_VEL_X,      TB_CH_VEL_Y,	   TB_CH_VEL_Z,
+	    TB_CH_TOTAL_DIST, TB_CH_BRAKE_TEMP_FL, TB_CH_BRAKE_TEMP_RR,
 	    TB_CH_ERS_MODE};
 	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
 		assert_false(l->chans & TB_CHBIT(absent[i]));
@@ -366,7 +363,9 @@ static void test_real_truncations(void **state)
 	uint8_t *b = load_data(VALID, &len);
 	struct tb_error err;
 	size_t n_cut = 0;
-	for (size_t n = 0; n < len; n += (n < 4096 ? 1 : n < 60000 ? 61 : 997)) {
+	for (size_t n = 0; n < len; n += (n < 4096    ? 1
+					  : n < 60000 ? 61
+						      : 997)) {
 		err.msg[0] = '\0';
 		enum tb_status st = parse_exact(b, n, &err);
 		if (st != TB_ERR_TRUNCATED)

@@ -47,7 +47,9 @@ const char *tb_game_name(enum tb_game g)
 		"F1 24",	 "F1 25",	   "DiRT Rally 2.0",
 		"Codemasters",	 "EA SPORTS WRC",  "Forza Motorsport 7",
 		"Forza Horizon", "Forza Motorsport", "Assetto Corsa",
-		"Gran Turismo 7", "GT Sport"};
+		"Gran Turismo 7", "GT Sport",	   "iRacing",
+		"ACC",		 "Le Mans Ultimate", "rFactor 2",
+		"real F1"};
 	return ((unsigned)g < TB_GAME__COUNT) ? names[g] : "unknown";
 }
 

@@ -212,6 +212,11 @@ enum tb_game {
 	TB_GAME_AC,	       /* Assetto Corsa (original) */
 	TB_GAME_GT7,
 	TB_GAME_GT_SPORT,
+	TB_GAME_IRACING,
+	TB_GAME_ACC,	      /* Assetto Corsa Competizione (MoTeC files) */
+	TB_GAME_LMU,	      /* Le Mans Ultimate (MoTeC files) */
+	TB_GAME_RF2,	      /* rFactor 2 (MoTeC files) */
+	TB_GAME_REAL_F1,      /* real Formula 1 timing data */
 	TB_GAME__COUNT
 };
 const char *tb_game_name(enum tb_game g); /* "F1 25" */

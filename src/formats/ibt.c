@@ -20,15 +20,15 @@
  * irsdk_varHeader (144 B): i32 type @0, i32 offset @4, i32 count @8,
  *   u8 countAsTime @12 (+3 pad), char name[32] @16, desc[64] @48,
  *   unit[32] @112. */
-#define IBT_VERSION	   2
-#define TICK_RATE_MAX	   10000
-#define DISK_DATA_MIN	   (IBT_HEADER_LEN + IBT_SUBHEADER_LEN)
-#define VH_NAME		   16
-#define VH_DESC		   48
-#define VH_UNIT		   112
-#define VH_NAME_LEN	   32
-#define VH_DESC_LEN	   64
-#define VH_UNIT_LEN	   32
+#define IBT_VERSION   2
+#define TICK_RATE_MAX 10000
+#define DISK_DATA_MIN (IBT_HEADER_LEN + IBT_SUBHEADER_LEN)
+#define VH_NAME	      16
+#define VH_DESC	      48
+#define VH_UNIT	      112
+#define VH_NAME_LEN   32
+#define VH_DESC_LEN   64
+#define VH_UNIT_LEN   32
 
 struct ibt_file {
 	const uint8_t *buf;
@@ -65,10 +65,10 @@ size_t ibt_type_size(enum ibt_type t)
 static size_t utf8_seq_len(const uint8_t *s, size_t n)
 {
 	uint8_t c = s[0];
-	size_t k = c >= 0xf0 && c <= 0xf4 ? 4
-		   : c >= 0xe0		  ? 3
+	size_t k = c >= 0xf0 && c <= 0xf4  ? 4
+		   : c >= 0xe0		   ? 3
 		   : c >= 0xc2 && c < 0xe0 ? 2
-					  : 0;
+					   : 0;
 	if (k == 0 || k > n)
 		return 0;
 	for (size_t i = 1; i < k; i++)
@@ -191,8 +191,8 @@ static enum tb_status check_header(const struct raw_header *h,
 			       label, h->si_len, h->si_off);
 	if ((uint32_t)h->si_len > IBT_YAML_MAX)
 		return tb_fail(err, TB_ERR_LIMIT,
-			       "%s: session info of %d bytes exceeds %u",
-			       label, h->si_len, IBT_YAML_MAX);
+			       "%s: session info of %d bytes exceeds %u", label,
+			       h->si_len, IBT_YAML_MAX);
 	if (h->vh_off < 0)
 		return tb_fail(err, TB_ERR_CORRUPT,
 			       "%s: header varHeaderOffset %d (offset 28)",
@@ -226,8 +226,8 @@ static bool overlap(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
 
 /* Disk file: sub-header, regions in order, row count. */
 static enum tb_status layout_disk(struct ibt_file *f,
-				  const struct raw_header *h,
-				  const char *label, struct tb_error *err)
+				  const struct raw_header *h, const char *label,
+				  struct tb_error *err)
 {
 	struct ibt_info *in = &f->info;
 	if (f->len < DISK_DATA_MIN)
@@ -257,13 +257,12 @@ static enum tb_status layout_disk(struct ibt_file *f,
 			       "%llu or bufOffset %llu inside the %u-byte "
 			       "headers",
 			       label, (unsigned long long)vh,
-			       (unsigned long long)si,
-			       (unsigned long long)row, DISK_DATA_MIN);
+			       (unsigned long long)si, (unsigned long long)row,
+			       DISK_DATA_MIN);
 	enum tb_status st =
 	    check_region(vh, vh_n, f->len, "variable headers", label, err);
 	if (st == TB_OK && si_n)
-		st = check_region(si, si_n, f->len, "session info", label,
-				  err);
+		st = check_region(si, si_n, f->len, "session info", label, err);
 	if (st == TB_OK && row > f->len)
 		st = check_region(row, 0, f->len, "first row", label, err);
 	if (st != TB_OK)
@@ -289,15 +288,14 @@ static enum tb_status layout_disk(struct ibt_file *f,
 		n_rows = (uint64_t)in->record_count;
 		uint64_t end = row + n_rows * bl;
 		if (end > data_end)
-			return tb_fail(err, TB_ERR_TRUNCATED,
-				       "%s: sessionRecordCount %d rows of %llu "
-				       "bytes from %llu end at %llu, data "
-				       "ends at %llu",
-				       label, in->record_count,
-				       (unsigned long long)bl,
-				       (unsigned long long)row,
-				       (unsigned long long)end,
-				       (unsigned long long)data_end);
+			return tb_fail(
+			    err, TB_ERR_TRUNCATED,
+			    "%s: sessionRecordCount %d rows of %llu "
+			    "bytes from %llu end at %llu, data "
+			    "ends at %llu",
+			    label, in->record_count, (unsigned long long)bl,
+			    (unsigned long long)row, (unsigned long long)end,
+			    (unsigned long long)data_end);
 		uint64_t tail = si_after ? si - end : f->len - end;
 		if (tail)
 			return tb_fail(err, TB_ERR_CORRUPT,
@@ -311,13 +309,12 @@ static enum tb_status layout_disk(struct ibt_file *f,
 		n_rows = (data_end - row) / bl;
 		uint64_t rem = (data_end - row) % bl;
 		if (rem)
-			return tb_fail(err, TB_ERR_TRUNCATED,
-				       "%s: last row at %llu holds %llu of "
-				       "%llu bytes",
-				       label,
-				       (unsigned long long)(row + n_rows * bl),
-				       (unsigned long long)rem,
-				       (unsigned long long)bl);
+			return tb_fail(
+			    err, TB_ERR_TRUNCATED,
+			    "%s: last row at %llu holds %llu of "
+			    "%llu bytes",
+			    label, (unsigned long long)(row + n_rows * bl),
+			    (unsigned long long)rem, (unsigned long long)bl);
 	}
 	if (si_n && !si_after && si + si_n > row)
 		return tb_fail(err, TB_ERR_CORRUPT,
@@ -334,8 +331,8 @@ static enum tb_status layout_disk(struct ibt_file *f,
 /* Snapshot of the live map: every buffer inside the file, the newest
  * (highest tickCount) is the one row. No disk sub-header. */
 static enum tb_status layout_live(struct ibt_file *f,
-				  const struct raw_header *h,
-				  const char *label, struct tb_error *err)
+				  const struct raw_header *h, const char *label,
+				  struct tb_error *err)
 {
 	struct ibt_info *in = &f->info;
 	enum tb_status st = check_region(
@@ -495,8 +492,7 @@ const struct ibt_var *ibt_var_at(const struct ibt_file *f, size_t i)
 	return i < f->info.n_vars ? &f->vars[i] : NULL;
 }
 
-const struct ibt_var *ibt_var_find(const struct ibt_file *f,
-				   const char *name)
+const struct ibt_var *ibt_var_find(const struct ibt_file *f, const char *name)
 {
 	for (size_t i = 0; i < f->info.n_vars; i++)
 		if (strcmp(f->vars[i].name, name) == 0)
@@ -537,8 +533,8 @@ static double load(const uint8_t *row, const struct ibt_var *v, size_t idx)
 	}
 }
 
-double ibt_value(const struct ibt_file *f, const struct ibt_var *v,
-		 size_t row, size_t idx)
+double ibt_value(const struct ibt_file *f, const struct ibt_var *v, size_t row,
+		 size_t idx)
 {
 	const uint8_t *r = ibt_row(f, row);
 	if (!r || !v || idx >= v->count)
@@ -571,8 +567,8 @@ enum tb_status ibt_build(const struct ibt_build *b, struct tb_buf *out)
 {
 	if (!b || !out || b->n_vars == 0 || b->n_vars > IBT_VARS_MAX ||
 	    b->buf_len == 0 || b->buf_len > IBT_ROW_MAX ||
-	    b->yaml_len > IBT_YAML_MAX ||
-	    b->n_rows > (size_t)INT32_MAX / 2 || (!b->rows && b->n_rows))
+	    b->yaml_len > IBT_YAML_MAX || b->n_rows > (size_t)INT32_MAX / 2 ||
+	    (!b->rows && b->n_rows))
 		return TB_ERR_ARG;
 	uint64_t vh = DISK_DATA_MIN;
 	uint64_t si = vh + b->n_vars * IBT_VAR_HEADER_LEN;
@@ -726,8 +722,8 @@ struct imp {
 };
 
 /* A scalar numeric variable, or NULL. */
-static const struct ibt_var *scalar(const struct ibt_file *f,
-				    const char *name, const char *unit)
+static const struct ibt_var *scalar(const struct ibt_file *f, const char *name,
+				    const char *unit)
 {
 	const struct ibt_var *v = ibt_var_find(f, name);
 	if (!v || v->type == IBT_CHAR)
@@ -757,11 +753,10 @@ static const char *ystr(const struct imp *im, int from, const char *path)
 	return s ? s : "";
 }
 
-static bool ynum(const struct imp *im, int from, const char *path,
-		 double *out, const char **unit)
+static bool ynum(const struct imp *im, int from, const char *path, double *out,
+		 const char **unit)
 {
-	return ibt_yaml_num(im->y, ibt_yaml_get(im->y, from, path), out,
-			    unit);
+	return ibt_yaml_num(im->y, ibt_yaml_get(im->y, from, path), out, unit);
 }
 
 static bool contains(const char *s, const char *what)
@@ -816,7 +811,7 @@ static void setup_session(struct imp *im)
 	struct tb_session_info *s = &im->base;
 	const struct ibt_info *in = ibt_info(im->f);
 	memset(s, 0, sizeof(*s));
-	s->game = TB_GAME_UNKNOWN;
+	s->game = TB_GAME_IRACING;
 	s->track_id = -1;
 	s->game_session_type = -1;
 	s->weather = -1;
@@ -839,18 +834,17 @@ static void setup_session(struct imp *im)
 	if (ynum(im, wk, "TrackAirTemp", &v, &unit) && !strcmp(unit, "C") &&
 	    fabs(v) < 200)
 		s->air_temp_c = (int32_t)lround(v);
-	if (ynum(im, wk, "TrackSurfaceTemp", &v, &unit) &&
-	    !strcmp(unit, "C") && fabs(v) < 200)
+	if (ynum(im, wk, "TrackSurfaceTemp", &v, &unit) && !strcmp(unit, "C") &&
+	    fabs(v) < 200)
 		s->track_temp_c = (int32_t)lround(v);
 	/* time_t of the recording's start, years 1970..2999 only. */
 	if (in->start_date > 0 && in->start_date < 32503680000ll)
 		s->start_unix_ms = in->start_date * 1000;
 	uint64_t h = 0xcbf29ce484222325ull;
 	h = fnv1a(h, &in->start_date, sizeof(in->start_date));
-	const char *ids[] = {ystr(im, wk, "SessionID"),
-			     ystr(im, wk, "SubSessionID"),
-			     ystr(im, 0, "DriverInfo.DriverUserID"),
-			     ystr(im, wk, "TrackName")};
+	const char *ids[] = {
+	    ystr(im, wk, "SessionID"), ystr(im, wk, "SubSessionID"),
+	    ystr(im, 0, "DriverInfo.DriverUserID"), ystr(im, wk, "TrackName")};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		h = fnv1a(h, ids[i], strlen(ids[i]) + 1);
 	s->source_uid = h;
@@ -872,20 +866,18 @@ static void setup_car(struct imp *im)
 	char idx[8];
 	snprintf(idx, sizeof(idx), "%u", (unsigned)c->car_index);
 	int drv = ibt_yaml_item_where(
-	    im->y, ibt_yaml_get(im->y, 0, "DriverInfo.Drivers"), "CarIdx",
-	    idx);
+	    im->y, ibt_yaml_get(im->y, 0, "DriverInfo.Drivers"), "CarIdx", idx);
 	if (drv < 0)
 		return;
 	copy_utf8(c->driver, sizeof(c->driver), ystr(im, drv, "UserName"));
 	copy_utf8(im->meta.car, sizeof(im->meta.car),
 		  ystr(im, drv, "CarScreenName"));
-	if (ynum(im, drv, "CarNumberRaw", &v, NULL) && v >= 0 &&
-	    v <= INT32_MAX)
+	if (ynum(im, drv, "CarNumberRaw", &v, NULL) && v >= 0 && v <= INT32_MAX)
 		c->race_number = (int32_t)v;
 	c->ai = ynum(im, drv, "CarIsAI", &v, NULL) && v != 0;
-	im->base.car_class = class_of(ystr(im, drv, "CarClassShortName"),
-				      ystr(im, drv, "CarPath"),
-				      ystr(im, drv, "CarScreenName"));
+	im->base.car_class =
+	    class_of(ystr(im, drv, "CarClassShortName"),
+		     ystr(im, drv, "CarPath"), ystr(im, drv, "CarScreenName"));
 }
 
 static void setup_sectors(struct imp *im)
@@ -911,8 +903,7 @@ static void setup_channels(struct imp *im)
 {
 	const struct ibt_file *f = im->f;
 	double density = 0;
-	if (!ynum(im, 0, "DriverInfo.DriverCarFuelKgPerLtr", &density,
-		  NULL) ||
+	if (!ynum(im, 0, "DriverInfo.DriverCarFuelKgPerLtr", &density, NULL) ||
 	    density <= 0 || density > 5)
 		density = 0;
 	for (size_t i = 0; i < N_RULES; i++) {
@@ -954,7 +945,9 @@ static void row_frame(const struct imp *im, const uint8_t *row,
 		if (isfinite(a) && isfinite(mx) && mx > 0) {
 			double s = -a / mx;
 			tb_frame_set(fr, TB_CH_STEER,
-				     s < -1 ? -1 : s > 1 ? 1 : s);
+				     s < -1  ? -1
+				     : s > 1 ? 1
+					     : s);
 		}
 	}
 	if (im->drs) {
@@ -974,13 +967,19 @@ static void row_frame(const struct imp *im, const uint8_t *row,
 	}
 }
 
-static double row_val(const struct imp *im, const struct ibt_var *v,
-		      size_t r, double dflt)
+static double row_val(const struct imp *im, const struct ibt_var *v, size_t r,
+		      double dflt)
 {
 	if (!v)
 		return dflt;
 	double x = load(ibt_row(im->f, r), v, 0);
 	return isfinite(x) ? x : dflt;
+}
+
+/* Clamp before converting: a float or double variable may hold anything. */
+static double clamp(double x, double lo, double hi)
+{
+	return x < lo ? lo : x > hi ? hi : x;
 }
 
 static enum tb_status add_seg(struct imp *im, size_t start,
@@ -996,16 +995,17 @@ static enum tb_status add_seg(struct imp *im, size_t start,
 			ncap = FMT_LAPS_MAX;
 		struct seg *s = tb_realloc(im->segs, ncap * sizeof(*s));
 		if (!s)
-			return tb_fail(err, TB_ERR_NOMEM, "%s: laps",
-				       im->path);
+			return tb_fail(err, TB_ERR_NOMEM, "%s: laps", im->path);
 		im->segs = s;
 		im->cap_segs = ncap;
 	}
 	struct seg *s = &im->segs[im->n_segs++];
 	memset(s, 0, sizeof(*s));
 	s->start = start;
-	s->lap = (int64_t)row_val(im, im->lap, start, (double)im->n_segs);
-	s->sess = (int32_t)row_val(im, im->sess, start, -1);
+	s->lap = (int64_t)clamp(row_val(im, im->lap, start, (double)im->n_segs),
+				-1, UINT32_MAX);
+	s->sess =
+	    (int32_t)clamp(row_val(im, im->sess, start, -1), -1, INT32_MAX);
 	s->time_ms = TB_TIME_UNKNOWN;
 	return TB_OK;
 }
@@ -1087,9 +1087,9 @@ static enum tb_status build_lap(const struct imp *im, const struct seg *s,
 {
 	struct tb_frame fr;
 	lap->car_index = im->car.car_index;
-	lap->lap_number = s->lap < 0 ? 0
+	lap->lap_number = s->lap < 0		? 0
 			  : s->lap > UINT32_MAX ? UINT32_MAX
-						 : (uint32_t)s->lap;
+						: (uint32_t)s->lap;
 	lap->lap_time_ms = s->time_ms;
 	if (!s->from_line || !s->to_line)
 		lap->flags |= TB_LAP_INCOMPLETE;
@@ -1132,9 +1132,9 @@ static void session_of(const struct imp *im, int32_t sess,
 	out->source_uid = fnv1a(out->source_uid, &sess, sizeof(sess));
 }
 
-static enum tb_status read_all(const char *path,
-			       const struct fmt_progress *pr, uint8_t **out,
-			       size_t *len_out, struct tb_error *err)
+static enum tb_status read_all(const char *path, const struct fmt_progress *pr,
+			       uint8_t **out, size_t *len_out,
+			       struct tb_error *err)
 {
 	*out = NULL;
 	FILE *fp = fopen(path, "rb");
@@ -1155,10 +1155,10 @@ static enum tb_status read_all(const char *path,
 		goto out;
 	}
 	if ((uint64_t)size > FMT_FILE_MAX) {
-		st = tb_fail(err, TB_ERR_LIMIT,
-			     "%s: %lld bytes, more than the %llu accepted",
-			     path, (long long)size,
-			     (unsigned long long)FMT_FILE_MAX);
+		st =
+		    tb_fail(err, TB_ERR_LIMIT,
+			    "%s: %lld bytes, more than the %llu accepted", path,
+			    (long long)size, (unsigned long long)FMT_FILE_MAX);
 		goto out;
 	}
 	size_t len = (size_t)size;
@@ -1189,8 +1189,7 @@ out:
 }
 
 static enum tb_status hand_over(struct imp *im, struct tb_lap *laps,
-				fmt_lap_fn fn, void *ctx,
-				struct tb_error *err)
+				fmt_lap_fn fn, void *ctx, struct tb_error *err)
 {
 	for (size_t i = 0; i < im->n_segs; i++) {
 		struct tb_session_info si;
@@ -1204,9 +1203,8 @@ static enum tb_status hand_over(struct imp *im, struct tb_lap *laps,
 	return TB_OK;
 }
 
-enum tb_status ibt_import_buf(const uint8_t *buf, size_t len,
-			      const char *label, fmt_lap_fn fn, void *ctx,
-			      struct tb_error *err)
+enum tb_status ibt_import_buf(const uint8_t *buf, size_t len, const char *label,
+			      fmt_lap_fn fn, void *ctx, struct tb_error *err)
 {
 	struct ibt_file *f = NULL;
 	struct tb_lap *laps = NULL;

@@ -11,13 +11,13 @@ extern const struct fmt_importer fmt_importer_ibt;
 
 /* Caps on what the parser accepts (a file past them is refused with
  * TB_ERR_LIMIT, never read partially). */
-#define IBT_VARS_MAX	 4096u	       /* variables per file */
-#define IBT_ROW_MAX	 (1u << 20)    /* bytes per sample row */
-#define IBT_YAML_MAX	 (16u << 20)   /* session info text */
+#define IBT_VARS_MAX	   4096u       /* variables per file */
+#define IBT_ROW_MAX	   (1u << 20)  /* bytes per sample row */
+#define IBT_YAML_MAX	   (16u << 20) /* session info text */
 #define IBT_YAML_NODES_MAX (1u << 20)  /* YAML keys and list items */
-#define IBT_BUFS_MAX	 4u	       /* irsdk's IRSDK_MAX_BUFS */
-#define IBT_HEADER_LEN	 112u	       /* irsdk_header */
-#define IBT_SUBHEADER_LEN 32u	       /* irsdk_diskSubHeader */
+#define IBT_BUFS_MAX	   4u	       /* irsdk's IRSDK_MAX_BUFS */
+#define IBT_HEADER_LEN	   112u	       /* irsdk_header */
+#define IBT_SUBHEADER_LEN  32u	       /* irsdk_diskSubHeader */
 #define IBT_VAR_HEADER_LEN 144u	       /* irsdk_varHeader */
 
 /* Variable types (irsdk_VarType). */
@@ -62,7 +62,7 @@ struct ibt_info {
 	uint64_t row_offset; /* first row (disk) / newest buffer (live) */
 	int32_t newest_tick; /* live: tickCount of the newest buffer */
 	bool live;
-	int64_t start_date;  /* time_t of the recording's start */
+	int64_t start_date;	     /* time_t of the recording's start */
 	double start_time, end_time; /* SessionTime at start / end */
 	int32_t lap_count;
 	int32_t record_count;
@@ -76,7 +76,8 @@ struct ibt_yaml;
  * header, every variable header, the regions of the session info and of
  * the rows; a malformed YAML is no error (its keys read as unknown).
  * TB_ERR_TRUNCATED / TB_ERR_CORRUPT / TB_ERR_FORMAT / TB_ERR_VERSION /
- * TB_ERR_LIMIT with a message naming the file and the field. */
+ * TB_ERR_LIMIT / TB_ERR_NOMEM with a message naming the file and the
+ * field. */
 enum tb_status ibt_parse(const uint8_t *buf, size_t len, const char *label,
 			 struct ibt_file **out, struct tb_error *err) TB_WUR;
 /* NULL is a no-op. */
@@ -86,12 +87,11 @@ const struct ibt_info *ibt_info(const struct ibt_file *f);
 /* Variable i (< n_vars), or NULL. */
 const struct ibt_var *ibt_var_at(const struct ibt_file *f, size_t i);
 /* First variable of that name, or NULL. */
-const struct ibt_var *ibt_var_find(const struct ibt_file *f,
-				   const char *name);
+const struct ibt_var *ibt_var_find(const struct ibt_file *f, const char *name);
 /* Element idx of variable v in row (both in range, else NAN), as a
  * double: char/bool/int/bitfield converted exactly. */
-double ibt_value(const struct ibt_file *f, const struct ibt_var *v,
-		 size_t row, size_t idx);
+double ibt_value(const struct ibt_file *f, const struct ibt_var *v, size_t row,
+		 size_t idx);
 /* Raw bytes of row (< n_rows), bufLen of them; NULL out of range. */
 const uint8_t *ibt_row(const struct ibt_file *f, size_t row);
 /* Session info converted to UTF-8 (NUL-terminated, owned by f), and its
@@ -131,8 +131,8 @@ bool ibt_yaml_num(const struct ibt_yaml *y, int node, double *out,
  * in errors): validates everything, builds every lap, then hands them to
  * fn in file order; a failed file hands nothing over. A live-memory
  * snapshot is refused with TB_ERR_UNSUPPORTED (it holds one sample). */
-enum tb_status ibt_import_buf(const uint8_t *buf, size_t len,
-			      const char *label, fmt_lap_fn fn, void *ctx,
+enum tb_status ibt_import_buf(const uint8_t *buf, size_t len, const char *label,
+			      fmt_lap_fn fn, void *ctx,
 			      struct tb_error *err) TB_WUR;
 
 /* ------------------------------------------------------------------ */

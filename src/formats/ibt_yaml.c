@@ -35,8 +35,8 @@ struct parser {
 	size_t depth;
 };
 
-static enum tb_status add_node(struct ibt_yaml *y, int parent,
-			       const char *key, const char *val, int *out)
+static enum tb_status add_node(struct ibt_yaml *y, int parent, const char *key,
+			       const char *val, int *out)
 {
 	if (y->n == y->cap) {
 		size_t ncap = y->cap ? y->cap * 2 : 256;
@@ -139,12 +139,10 @@ static enum tb_status key_line(struct parser *ps, char *s, int col)
 	return st;
 }
 
-static enum tb_status item_line(struct parser *ps, char *line, char *s,
-				int col)
+static enum tb_status item_line(struct parser *ps, char *line, char *s, int col)
 {
 	while (ps->st[ps->depth - 1].ind > col ||
-	       (ps->st[ps->depth - 1].ind == col &&
-		ps->st[ps->depth - 1].item))
+	       (ps->st[ps->depth - 1].ind == col && ps->st[ps->depth - 1].item))
 		ps->depth--;
 	int id;
 	enum tb_status st =
@@ -221,8 +219,8 @@ enum tb_status ibt_yaml_parse(const char *text, size_t len,
 		if (!eol)
 			eol = end;
 		*eol = '\0';
-		for (char *e = eol; e > p && (e[-1] == '\r' || e[-1] == ' ' ||
-					      e[-1] == '\t');
+		for (char *e = eol;
+		     e > p && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t');
 		     e--)
 			e[-1] = '\0';
 		st = parse_line(ps, p);

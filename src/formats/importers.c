@@ -10,10 +10,10 @@
 static const struct fmt_importer *const importers[] = {
 	NULL, /* keeps the table non-empty */
 	&fmt_importer_ibt,
-	/* &fmt_importer_motec_ld, */
-	/* &fmt_importer_f1_tracinginsights, */
+	&fmt_importer_motec_ld,
+	&fmt_importer_f1_tracinginsights,
 	&fmt_importer_f1_livetiming,
-	/* &fmt_importer_csv, */
+	&fmt_importer_csv,
 };
 
 #define N_SLOTS (sizeof(importers) / sizeof(importers[0]))

@@ -28,14 +28,14 @@ struct fmt_ldx_detail {
 
 /* What an .ldx holds. marker_us is owned (fmt_ldx_release frees it). */
 struct fmt_ldx {
-	int64_t *marker_us;	/* Beacons group markers, µs from log start,
-				   non-decreasing */
+	int64_t *marker_us; /* Beacons group markers, µs from log start,
+			       non-decreasing */
 	size_t n_markers;
-	int32_t total_laps;	/* "Total Laps"; -1 when absent or empty */
+	int32_t total_laps;	 /* "Total Laps"; -1 when absent or empty */
 	int32_t fastest_time_ms; /* "Fastest Time" ("2:5.679"); -1 absent */
-	int32_t fastest_lap;	/* "Fastest Lap"; -1 when absent */
+	int32_t fastest_lap;	 /* "Fastest Lap"; -1 when absent */
 	struct fmt_ldx_detail details[FMT_LDX_MAX_DETAILS];
-	size_t n_details;	/* further entries are ignored */
+	size_t n_details; /* further entries are ignored */
 };
 
 /* Empty value (no allocation). */
@@ -49,9 +49,8 @@ const char *fmt_ldx_detail(const struct fmt_ldx *x, const char *id);
  * out is initialised here; on failure it is left empty. A malformed file
  * is TB_ERR_CORRUPT with line and column, a document that is not an
  * <LDXFile> TB_ERR_FORMAT. */
-enum tb_status fmt_ldx_parse(const uint8_t *buf, size_t len,
-			     const char *name, struct fmt_ldx *out,
-			     struct tb_error *err) TB_WUR;
+enum tb_status fmt_ldx_parse(const uint8_t *buf, size_t len, const char *name,
+			     struct fmt_ldx *out, struct tb_error *err) TB_WUR;
 /* Read and parse the .ldx at path (TB_ERR_IO if it cannot be opened). */
 enum tb_status fmt_ldx_read(const char *path, struct fmt_ldx *out,
 			    struct tb_error *err) TB_WUR;
@@ -64,10 +63,9 @@ int32_t fmt_ldx_parse_time_ms(const char *s);
  * its laps to fn, split at the beacons of ldx (NULL or no markers: the
  * whole log is one lap flagged TB_LAP_INCOMPLETE). Everything is
  * validated before the first lap is handed over. */
-enum tb_status fmt_motec_parse(const uint8_t *buf, size_t len,
-			       const char *name, const struct fmt_ldx *ldx,
-			       fmt_lap_fn fn, void *ctx,
-			       struct tb_error *err) TB_WUR;
+enum tb_status fmt_motec_parse(const uint8_t *buf, size_t len, const char *name,
+			       const struct fmt_ldx *ldx, fmt_lap_fn fn,
+			       void *ctx, struct tb_error *err) TB_WUR;
 
 /* Write laps (all borrowed) to ld_path as one MoTeC .ld log, and the
  * companion .ldx (ld_path with its ".ld" suffix replaced, or ".ldx"

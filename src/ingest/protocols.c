@@ -6,7 +6,7 @@
 
 static const struct ingest_proto *const protos[] = {
 	&ingest_proto_f1,
-	/* &ingest_proto_gt7, */
+	&ingest_proto_gt7,
 	&ingest_proto_ac,
 	&ingest_proto_ea_wrc,
 	&ingest_proto_forza,
