@@ -104,21 +104,20 @@ static int write_car(const char *to)
 		for (int j = 0; j < 4; j++) {
 			long e = ms + j * 250;
 			o += (size_t)snprintf(
-				json + o, sizeof(json) - o,
-				"%s{\"Utc\":\"2025-05-03T%02ld:%02ld:%02ld."
-				"%03ldZ\",\"Cars\":{",
-				j ? "," : "", 15 + e / 3600000,
-				e / 60000 % 60, e / 1000 % 60, e % 1000);
+			    json + o, sizeof(json) - o,
+			    "%s{\"Utc\":\"2025-05-03T%02ld:%02ld:%02ld."
+			    "%03ldZ\",\"Cars\":{",
+			    j ? "," : "", 15 + e / 3600000, e / 60000 % 60,
+			    e / 1000 % 60, e % 1000);
 			for (int c = 0; c < 20; c++)
 				o += (size_t)snprintf(
-					json + o, sizeof(json) - o,
-					"%s\"%d\":{\"Channels\":{\"0\":%ld,"
-					"\"2\":%ld,\"3\":%ld,\"4\":%ld,\"5\":"
-					"%d,\"45\":%d}}",
-					c ? "," : "", cars[c],
-					9000 + e % 3000, e / 100 % 330,
-					e / 7 % 9, e / 3 % 101,
-					(int)(e / 250 % 2) * 100, 8);
+				    json + o, sizeof(json) - o,
+				    "%s\"%d\":{\"Channels\":{\"0\":%ld,"
+				    "\"2\":%ld,\"3\":%ld,\"4\":%ld,\"5\":"
+				    "%d,\"45\":%d}}",
+				    c ? "," : "", cars[c], 9000 + e % 3000,
+				    e / 100 % 330, e / 7 % 9, e / 3 % 101,
+				    (int)(e / 250 % 2) * 100, 8);
 			o += (size_t)snprintf(json + o, sizeof(json) - o, "}}");
 		}
 		o += (size_t)snprintf(json + o, sizeof(json) - o, "]}");
@@ -172,9 +171,9 @@ static int run(const char *label, double mb)
 	uint64_t t0 = tb_now_ns(), t1;
 	do {
 		c.laps = c.samples = 0;
-		if (fmt_importer_f1_livetiming.import(DIR "/TimingData.jsonStream",
-						      count, &c, NULL,
-						      &err) != TB_OK) {
+		if (fmt_importer_f1_livetiming.import(
+			DIR "/TimingData.jsonStream", count, &c, NULL, &err) !=
+		    TB_OK) {
 			fprintf(stderr, "import: %s\n", err.msg);
 			return 1;
 		}

@@ -71,5 +71,38 @@ if(TB_FUZZ)
     target_link_options(fuzz_f1lt PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(fuzz_f1lt PRIVATE tb_core PkgConfig::JANSSON
                           PkgConfig::ZLIB)
+    # MoTeC i2 .ld/.ldx reader: motec.c built into the target itself so
+    # libFuzzer sees its coverage.
+    add_executable(fuzz_motec fuzz/fuzz_motec.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/motec.c)
+    target_include_directories(fuzz_motec PRIVATE ${CMAKE_SOURCE_DIR}/src)
+    target_compile_options(fuzz_motec PRIVATE
+                           -fsanitize=fuzzer,address,undefined -g)
+    target_link_options(fuzz_motec PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_motec PRIVATE tb_core)
+    # CSV import (csv.c built into the target so libFuzzer sees it).
+    add_executable(fuzz_csv fuzz/fuzz_csv.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/csv.c)
+    target_include_directories(fuzz_csv PRIVATE ${CMAKE_SOURCE_DIR}/src)
+    target_compile_options(fuzz_csv PRIVATE
+                           -fsanitize=fuzzer,address,undefined -g)
+    target_link_options(fuzz_csv PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_csv PRIVATE tb_core m)
+    # TracingInsights F1 JSON (f1ti.c built in, jansson linked).
+    add_executable(fuzz_f1ti fuzz/fuzz_f1ti.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/f1ti.c)
+    target_include_directories(fuzz_f1ti PRIVATE ${CMAKE_SOURCE_DIR}/src)
+    target_compile_options(fuzz_f1ti PRIVATE
+                           -fsanitize=fuzzer,address,undefined -g)
+    target_link_options(fuzz_f1ti PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_f1ti PRIVATE tb_core PkgConfig::JANSSON m)
+    # GT7 / GT Sport Simulator Interface: Salsa20, codec and the protocol
+    # instance (inputs also taken as plaintexts, encrypted in the harness).
+    add_executable(fuzz_gt7 fuzz/fuzz_gt7.c)
+    target_compile_options(fuzz_gt7 PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_options(fuzz_gt7 PRIVATE
+      -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_gt7 PRIVATE tb_ingest)
   endif()
 endif()

@@ -28,9 +28,9 @@ static enum tb_status count_lap(void *ctx, const struct tb_session_info *s,
 }
 
 static const char timing[] =
-	"00:00:01.000{\"Lines\":{\"44\":{\"NumberOfLaps\":1}}}\n"
-	"00:01:31.000{\"Lines\":{\"44\":{\"NumberOfLaps\":2,\"LastLapTime\":"
-	"{\"Value\":\"1:30.000\"}}}}\n";
+    "00:00:01.000{\"Lines\":{\"44\":{\"NumberOfLaps\":1}}}\n"
+    "00:01:31.000{\"Lines\":{\"44\":{\"NumberOfLaps\":2,\"LastLapTime\":"
+    "{\"Value\":\"1:30.000\"}}}}\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -43,6 +43,12 @@ static void got_release(struct got *g)
 	g->n = 0;
 }
 
+#define ASSERT_PARSE_OK(txt, o, g, err)                                        \
+	do {                                                                   \
+		if (parse_txt((txt), (o), (g), (err)) != TB_OK)                \
+			fail_msg("parse failed: %s", (err)->msg);              \
+	} while (0)
+
 static enum tb_status parse_txt(const char *txt,
 				const struct fmt_csv_options *o, struct got *g,
 				struct tb_error *err)
@@ -148,13 +154,13 @@ static void test_roundtrip_one(void **state)
 	fill_session(&s, &c);
 	struct tb_lap lap;
 	make_lap(&lap, 12, 300, 0);
-	size_t len;
+	size_t len = 0;
 	char *txt = write_laps(&s, &c, &lap, 1, &len);
 	assert_true(strncmp(txt, "# trailbrake csv 1\n", 19) == 0);
 	assert_true(fmt_csv_sniff((const uint8_t *)txt, len, NULL));
 	struct got g;
 	struct tb_error err;
-	assert_int_equal(parse_txt(txt, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(txt, NULL, &g, &err);
 	assert_int_equal(g.n, 1);
 	assert_true(tb_lap_equal(&lap, &g.laps[0]));
 	assert_memory_equal(&g.sess, &s, sizeof(s));
@@ -179,11 +185,11 @@ static void test_roundtrip_session(void **state)
 	make_lap(&laps[2], 3, 77, 1);
 	make_lap(&laps[3], 3, 5, 2); /* repeated number */
 	laps[2].car_index = 4;
-	size_t len;
+	size_t len = 0;
 	char *txt = write_laps(&s, &c, laps, 4, &len);
 	struct got g;
 	struct tb_error err;
-	assert_int_equal(parse_txt(txt, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(txt, NULL, &g, &err);
 	assert_int_equal(g.n, 4);
 	for (int i = 0; i < 4; i++) {
 		assert_true(tb_lap_equal(&laps[i], &g.laps[i]));
@@ -194,9 +200,9 @@ static void test_roundtrip_session(void **state)
 	/* Every truncation fails and hands nothing over. */
 	for (size_t cut = 0; cut < len; cut++) {
 		memset(&g, 0, sizeof(g));
-		enum tb_status st = fmt_csv_parse((const uint8_t *)txt, cut,
-						  "cut.csv", NULL, collect, &g,
-						  NULL, &err);
+		enum tb_status st =
+		    fmt_csv_parse((const uint8_t *)txt, cut, "cut.csv", NULL,
+				  collect, &g, NULL, &err);
 		/* "# end" without its newline is whole. */
 		if (cut == len - 1) {
 			assert_int_equal(st, TB_OK);
@@ -220,7 +226,7 @@ static void test_write_refuses_nan(void **state)
 	make_lap(&lap, 1, 3, 0);
 	lap.col[TB_CH_SPEED][1] = NAN;
 	char *buf = NULL;
-	size_t len;
+	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct tb_error err;
 	assert_int_equal(fmt_csv_write(f, &s, &c, &lap, &err), TB_ERR_RANGE);
@@ -242,33 +248,33 @@ static void test_own_corrupt(void **state)
 	struct {
 		const char *body, *want;
 	} cases[] = {
-		{"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n1,abc\n# end\n",
-		 "t.csv:6: column 2 'time': 'abc' is not a number"},
-		{"# lap: number=1 n=1 chans=0x1\nlap,time\n,m\n1,1\n# end\n",
-		 "unit must be 's'"},
-		{"# lap: number=1 n=2 chans=0x1\nlap,time\n,s\n1,1\n# end\n",
-		 "ends in lap 1"},
-		{"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n2,1\n# end\n",
-		 "expected 1"},
-		{"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n1,1\n1,2\n"
-		 "# end\n",
-		 "more rows than"},
-		{"# lap: number=1 n=1 chans=0x1\nlap,time,time\n,s,s\n1,1,1\n",
-		 "repeats"},
-		{"# lap: number=1 n=1 chans=0x3\nlap,time\n,s\n1,1\n# end\n",
-		 "header lacks"},
-		{"# lap: number=1 n=1 chans=0x1\nlap,time,speed\n,s,m/s\n"
-		 "1,1,3\n# end\n",
-		 "of this lap"},
-		{"# lap: number=x n=1\n", "bad value"},
-		{"# lap: n=1\n", "without number"},
-		{"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n1,1\n# end\n"
-		 "junk\n",
-		 "after '# end'"},
-		{"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n1,1\n",
-		 "no '# end'"},
-		{"# lap: number=1 n=99999999\n", "bad value"},
-		{"lap,time\n,s\n", "without any lap"},
+	    {"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n1,abc\n# end\n",
+	     "t.csv:7: column 2 'time': 'abc' is not a number"},
+	    {"# lap: number=1 n=1 chans=0x1\nlap,time\n,m\n1,1\n# end\n",
+	     "unit must be 's'"},
+	    {"# lap: number=1 n=2 chans=0x1\nlap,time\n,s\n1,1\n# end\n",
+	     "ends in lap 1"},
+	    {"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n2,1\n# end\n",
+	     "expected 1"},
+	    {"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n1,1\n1,2\n"
+	     "# end\n",
+	     "more rows than"},
+	    {"# lap: number=1 n=1 chans=0x1\nlap,time,time\n,s,s\n1,1,1\n",
+	     "repeats"},
+	    {"# lap: number=1 n=1 chans=0x3\nlap,time\n,s\n1,1\n# end\n",
+	     "header lacks"},
+	    {"# lap: number=1 n=1 chans=0x1\nlap,time,speed\n,s,m/s\n"
+	     "1,1,3\n# end\n",
+	     "of this lap"},
+	    {"# lap: number=x n=1\n", "bad value"},
+	    {"# lap: n=1\n", "without number"},
+	    {"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n1,1\n# end\n"
+	     "junk\n",
+	     "after '# end'"},
+	    {"# lap: number=1 n=1 chans=0x1\nlap,time\n,s\n1,1\n",
+	     "no '# end'"},
+	    {"# lap: number=1 n=99999999\n", "bad value"},
+	    {"lap,time\n,s\n", "without any lap"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(buf, sizeof(buf), "%s%s", head, cases[i].body);
@@ -287,18 +293,18 @@ static void test_generic_units_and_laps(void **state)
 {
 	(void)state;
 	const char *txt =
-		"\xef\xbb\xbf# exported by some tool\r\n"
-		"Time,\"Speed (km/h)\",Throttle,Brake,Lap,Distance,Gear,"
-		"Steering Angle,Other\r\n"
-		"s,,%,,,m,,deg,x\r\n"
-		"0.0,36,0,0,1,0,1,10,7\r\n"
-		"\r\n"
-		"0.5,72,50,0.25,1,10,2,-5,7\r\n"
-		"1.0,108,100,0.5,2,1,N,0,\"7\"\r\n"
-		"1.5,144,,1,2,20,R,3,7\r\n";
+	    "\xef\xbb\xbf# exported by some tool\r\n"
+	    "Time,\"Speed (km/h)\",Throttle,Brake,Lap,Distance,Gear,"
+	    "Steering Angle,Other\r\n"
+	    "s,,%,,,m,,deg,x\r\n"
+	    "0.0,36,0,0,1,0,1,10,7\r\n"
+	    "\r\n"
+	    "0.5,72,50,0.25,1,10,2,-5,7\r\n"
+	    "1.0,108,100,0.5,2,1,N,0,\"7\"\r\n"
+	    "1.5,144,,1,2,20,R,3,7\r\n";
 	struct got g;
 	struct tb_error err;
-	assert_int_equal(parse_txt(txt, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(txt, NULL, &g, &err);
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.meta.source, "csv");
 	struct tb_lap *a = &g.laps[0], *b = &g.laps[1];
@@ -312,7 +318,7 @@ static void test_generic_units_and_laps(void **state)
 	assert_true(a->col[TB_CH_THROTTLE][1] == 0.5);
 	assert_true(b->col[TB_CH_THROTTLE][0] == 1.0);
 	assert_false(b->mask[1] & TB_CHBIT(TB_CH_THROTTLE)); /* empty */
-	assert_true(a->col[TB_CH_BRAKE][1] == 0.25); /* max 1: 0..1 */
+	assert_true(a->col[TB_CH_BRAKE][1] == 0.25);	     /* max 1: 0..1 */
 	assert_true(b->col[TB_CH_GEAR][0] == 0.0);
 	assert_true(b->col[TB_CH_GEAR][1] == -1.0);
 	/* distance restarts per lap: lap distance */
@@ -326,7 +332,7 @@ static void test_generic_units_and_laps(void **state)
 
 	/* Not restarting: total distance. */
 	const char *tot = "time,lap,distance\n0,1,0\n1,1,5\n2,2,10\n3,2,15\n";
-	assert_int_equal(parse_txt(tot, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(tot, NULL, &g, &err);
 	assert_int_equal(g.n, 2);
 	assert_true(g.laps[1].chans & TB_CHBIT(TB_CH_TOTAL_DIST));
 	assert_false(g.laps[1].chans & TB_CHBIT(TB_CH_LAP_DIST));
@@ -343,7 +349,7 @@ static void test_generic_dialects(void **state)
 			   "1;7,2;x;1\n";
 	struct got g;
 	struct tb_error err;
-	assert_int_equal(parse_txt(semi, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(semi, NULL, &g, &err);
 	assert_int_equal(g.n, 1);
 	assert_int_equal(g.laps[0].n, 2);
 	assert_true(g.laps[0].col[TB_CH_TIME][0] == 0.5);
@@ -352,14 +358,14 @@ static void test_generic_dialects(void **state)
 
 	/* Tabs, mph, t_ms. */
 	const char *tab = "t_ms\tSpeed_mph\n0\t10\n100\t20\n";
-	assert_int_equal(parse_txt(tab, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(tab, NULL, &g, &err);
 	assert_true(g.laps[0].col[TB_CH_TIME][1] == 0.1);
 	assert_true(fabs(g.laps[0].col[TB_CH_SPEED][1] - 8.9408) < 1e-12);
 	got_release(&g);
 
 	/* Unitless speed above 100 reads as km/h; pedals in %. */
 	const char *kmh = "time,speed,brake\n0,50,0\n1,300,100\n";
-	assert_int_equal(parse_txt(kmh, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(kmh, NULL, &g, &err);
 	assert_true(fabs(g.laps[0].col[TB_CH_SPEED][1] - 300 / 3.6) < 1e-12);
 	assert_true(g.laps[0].col[TB_CH_BRAKE][1] == 1.0);
 	got_release(&g);
@@ -367,7 +373,7 @@ static void test_generic_dialects(void **state)
 	/* Canonical names with the units row but no comment lines. */
 	const char *canon = "lap,time,speed,g_lat\n,s,m/s,g\n"
 			    "4,0,10,0.5\n4,1,11,-0.5\n";
-	assert_int_equal(parse_txt(canon, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(canon, NULL, &g, &err);
 	assert_int_equal(g.laps[0].lap_number, 4);
 	assert_true(g.laps[0].col[TB_CH_SPEED][1] == 11.0);
 	assert_true(g.laps[0].col[TB_CH_G_LAT][1] == -0.5);
@@ -380,7 +386,7 @@ static void test_distance_base(void **state)
 	const char *txt = "lap_dist,speed\nm,m/s\n0,10\n10,10\n30,30\n";
 	struct got g;
 	struct tb_error err;
-	assert_int_equal(parse_txt(txt, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(txt, NULL, &g, &err);
 	struct tb_lap *l = &g.laps[0];
 	assert_true(l->chans & TB_CHBIT(TB_CH_TIME));
 	assert_true(l->col[TB_CH_TIME][0] == 0.0);
@@ -396,9 +402,9 @@ static void test_distance_base(void **state)
 	struct fmt_csv_options o;
 	fmt_csv_options_init(&o);
 	o.distance_base = true;
-	assert_int_equal(parse_txt("time,distance,speed\n5,0,2\n9,2,2\n", &o,
-				   &g, &err),
-			 TB_OK);
+	assert_int_equal(
+	    parse_txt("time,distance,speed\n5,0,2\n9,2,2\n", &o, &g, &err),
+	    TB_OK);
 	assert_true(fabs(g.laps[0].col[TB_CH_TIME][1] - 1.0) < 1e-12);
 	got_release(&g);
 }
@@ -452,9 +458,9 @@ static void test_map_options(void **state)
 	struct fmt_csv_options o;
 	fmt_csv_options_init(&o);
 	struct tb_error err;
-	assert_int_equal(fmt_csv_parse_map("speed=Vel Ocity,lap=L,time=Clk",
-					   &o, &err),
-			 TB_OK);
+	assert_int_equal(
+	    fmt_csv_parse_map("speed=Vel Ocity,lap=L,time=Clk", &o, &err),
+	    TB_OK);
 	assert_string_equal(o.map[TB_CH_SPEED], "Vel Ocity");
 	assert_string_equal(o.map[TB_CH_TIME], "Clk");
 	assert_string_equal(o.lap_col, "L");
@@ -470,7 +476,7 @@ static void test_map_options(void **state)
 	const char *txt = "Clk,Vel Ocity,L,Speed\n0,10,3,99\n1,20,3,99\n";
 	o.speed_scale = 0.5;
 	struct got g;
-	assert_int_equal(parse_txt(txt, &o, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(txt, &o, &g, &err);
 	assert_int_equal(g.laps[0].lap_number, 3);
 	assert_true(g.laps[0].col[TB_CH_SPEED][1] == 10.0);
 	got_release(&g);
@@ -481,8 +487,7 @@ static void test_map_options(void **state)
 	/* pedal_scale overrides the range rule. */
 	fmt_csv_options_init(&o);
 	o.pedal_scale = 0.001;
-	assert_int_equal(parse_txt("time,brake\n0,0\n1,1000\n", &o, &g,
-				   &err),
+	assert_int_equal(parse_txt("time,brake\n0,0\n1,1000\n", &o, &g, &err),
 			 TB_OK);
 	assert_true(g.laps[0].col[TB_CH_BRAKE][1] == 1.0);
 	got_release(&g);
@@ -490,31 +495,31 @@ static void test_map_options(void **state)
 
 /* A MoTeC i2 "Export Data" CSV, shaped as public examples of it. */
 static const char motec[] =
-	"\"Format\",\"MoTeC CSV File\",,,\"Workbook\",\"\"\n"
-	"\"Venue\",\"Calder Park\",,,\"Worksheet\",\"\"\n"
-	"\"Vehicle\",\"Formula Ford\",,,\"Vehicle Desc\",\"\"\n"
-	"\"Driver\",\"A. Driver\",,,\"Engine ID\",\"\"\n"
-	"\"Device\",\"ADL\"\n"
-	"\"Comment\",\"\",,,\"Session\",\"1\"\n"
-	"\"Log Date\",\"24/03/2010\",,,\"Origin Time\",\"0.000\",\"s\"\n"
-	"\"Log Time\",\"10:40:15\",,,\"Start Time\",\"0.000\",\"s\"\n"
-	"\"Sample Rate\",\"2.000\",\"Hz\",,\"End Time\",\"5.0\",\"s\"\n"
-	"\"Duration\",\"5.0\",\"s\",,\"Start Distance\",\"0\",\"m\"\n"
-	"\"Range\",\"entire outing\",,,\"End Distance\",\"50\",\"m\"\n"
-	"\"Beacon Markers\",\"1.250 3.750 \"\n"
-	"\n"
-	"\n"
-	"\"Time\",\"Distance\",\"Ground Speed\",\"Throttle Pos\","
-	"\"Brake Pos\",\"G Force Lat\",\"Engine RPM\",\"Time\"\n"
-	"\"s\",\"m\",\"km/h\",\"%\",\"%\",\"m/s^2\",\"rpm\",\"min\"\n"
-	"\n"
-	"\n"
-	"\"0.000\",\"0\",\"36.0\",\"10\",\"0\",\"9.80665\",\"5000\",\"0\"\n"
-	"\"1.000\",\"10\",\"36.0\",\"20\",\"0\",\"0\",\"5000\",\"0\"\n"
-	"\"2.000\",\"20\",\"36.0\",\"30\",\"0\",\"0\",\"5000\",\"0\"\n"
-	"\"3.000\",\"30\",\"36.0\",\"40\",\"0\",\"0\",\"5000\",\"0\"\n"
-	"\"4.000\",\"40\",\"36.0\",\"50\",\"50\",\"0\",\"5000\",\"0\"\n"
-	"\"5.000\",\"50\",\"36.0\",\"60\",\"100\",\"0\",\"5000\",\"0\"\n";
+    "\"Format\",\"MoTeC CSV File\",,,\"Workbook\",\"\"\n"
+    "\"Venue\",\"Calder Park\",,,\"Worksheet\",\"\"\n"
+    "\"Vehicle\",\"Formula Ford\",,,\"Vehicle Desc\",\"\"\n"
+    "\"Driver\",\"A. Driver\",,,\"Engine ID\",\"\"\n"
+    "\"Device\",\"ADL\"\n"
+    "\"Comment\",\"\",,,\"Session\",\"1\"\n"
+    "\"Log Date\",\"24/03/2010\",,,\"Origin Time\",\"0.000\",\"s\"\n"
+    "\"Log Time\",\"10:40:15\",,,\"Start Time\",\"0.000\",\"s\"\n"
+    "\"Sample Rate\",\"2.000\",\"Hz\",,\"End Time\",\"5.0\",\"s\"\n"
+    "\"Duration\",\"5.0\",\"s\",,\"Start Distance\",\"0\",\"m\"\n"
+    "\"Range\",\"entire outing\",,,\"End Distance\",\"50\",\"m\"\n"
+    "\"Beacon Markers\",\"1.250 3.750 \"\n"
+    "\n"
+    "\n"
+    "\"Time\",\"Distance\",\"Ground Speed\",\"Throttle Pos\","
+    "\"Brake Pos\",\"G Force Lat\",\"Engine RPM\",\"Time\"\n"
+    "\"s\",\"m\",\"km/h\",\"%\",\"%\",\"m/s^2\",\"rpm\",\"min\"\n"
+    "\n"
+    "\n"
+    "\"0.000\",\"0\",\"36.0\",\"10\",\"0\",\"9.80665\",\"5000\",\"0\"\n"
+    "\"1.000\",\"10\",\"36.0\",\"20\",\"0\",\"0\",\"5000\",\"0\"\n"
+    "\"2.000\",\"20\",\"36.0\",\"30\",\"0\",\"0\",\"5000\",\"0\"\n"
+    "\"3.000\",\"30\",\"36.0\",\"40\",\"0\",\"0\",\"5000\",\"0\"\n"
+    "\"4.000\",\"40\",\"36.0\",\"50\",\"50\",\"0\",\"5000\",\"0\"\n"
+    "\"5.000\",\"50\",\"36.0\",\"60\",\"100\",\"0\",\"5000\",\"0\"\n";
 
 static void test_motec(void **state)
 {
@@ -522,7 +527,7 @@ static void test_motec(void **state)
 	assert_true(fmt_csv_sniff((const uint8_t *)motec, strlen(motec), NULL));
 	struct got g;
 	struct tb_error err;
-	assert_int_equal(parse_txt(motec, NULL, &g, &err), TB_OK);
+	ASSERT_PARSE_OK(motec, NULL, &g, &err);
 	assert_int_equal(g.n, 3);
 	assert_string_equal(g.sess.track, "Calder Park");
 	assert_string_equal(g.car.driver, "A. Driver");
@@ -550,9 +555,9 @@ static void test_motec(void **state)
 	size_t n = strlen(motec);
 	for (size_t cut = 0; cut < n; cut++) {
 		memset(&g, 0, sizeof(g));
-		enum tb_status st = fmt_csv_parse((const uint8_t *)motec, cut,
-						  "m.csv", NULL, collect, &g,
-						  NULL, &err);
+		enum tb_status st =
+		    fmt_csv_parse((const uint8_t *)motec, cut, "m.csv", NULL,
+				  collect, &g, NULL, &err);
 		if (st != TB_OK)
 			assert_int_equal(g.n, 0);
 		if (cut < 300)
@@ -568,21 +573,21 @@ static void test_sniff(void **state)
 		const char *txt;
 		bool want;
 	} cases[] = {
-		{"Time,Speed\n0,1\n", true},
-		{"\xef\xbb\xbf"
-		 "distance;speed\n",
-		 true},
-		{"# comment\n\nSessionTime\tThrottle\n", true},
-		{"\"Format\",\"MoTeC CSV File\"\n", true},
-		{"# trailbrake csv 1\n", true},
-		{"speed,rpm\n1,2\n", false},   /* no time or distance */
-		{"0.1,0.2\n0.3,0.4\n", false}, /* data, no header */
-		{"time\n0\n", false},	       /* one column */
-		{"{\"tel\":{\"time\":[0]}}", false},
-		{"[1,2]", false},
-		{"<xml>time,speed</xml>", false},
-		{"time,speed\0\x01\x02", false},
-		{"", false},
+	    {"Time,Speed\n0,1\n", true},
+	    {"\xef\xbb\xbf"
+	     "distance;speed\n",
+	     true},
+	    {"# comment\n\nSessionTime\tThrottle\n", true},
+	    {"\"Format\",\"MoTeC CSV File\"\n", true},
+	    {"# trailbrake csv 1\n", true},
+	    {"speed,rpm\n1,2\n", false},   /* no time or distance */
+	    {"0.1,0.2\n0.3,0.4\n", false}, /* data, no header */
+	    {"time\n0\n", false},	   /* one column */
+	    {"{\"tel\":{\"time\":[0]}}", false},
+	    {"[1,2]", false},
+	    {"<xml>time,speed</xml>", false},
+	    {"time,speed\0\x01\x02", false},
+	    {"", false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t n = strlen(cases[i].txt);
@@ -615,9 +620,9 @@ static void test_random_and_mutated(void **state)
 			buf[i] = (k & 1) ? (char)rand()
 					 : alpha[rand() % (sizeof(alpha) - 1)];
 		memset(&g, 0, sizeof(g));
-		enum tb_status st = fmt_csv_parse((const uint8_t *)buf, n,
-						  "r.csv", NULL, collect, &g,
-						  NULL, &err);
+		enum tb_status st =
+		    fmt_csv_parse((const uint8_t *)buf, n, "r.csv", NULL,
+				  collect, &g, NULL, &err);
 		if (st != TB_OK) {
 			assert_int_equal(g.n, 0);
 			assert_true(err.msg[0] != '\0');
@@ -632,9 +637,9 @@ static void test_random_and_mutated(void **state)
 		for (int f = 0; f < 3; f++)
 			m[rand() % (int)mn] = (char)rand();
 		memset(&g, 0, sizeof(g));
-		enum tb_status st = fmt_csv_parse((const uint8_t *)m, mn,
-						  "m.csv", NULL, collect, &g,
-						  NULL, &err);
+		enum tb_status st =
+		    fmt_csv_parse((const uint8_t *)m, mn, "m.csv", NULL,
+				  collect, &g, NULL, &err);
 		if (st != TB_OK)
 			assert_int_equal(g.n, 0);
 		got_release(&g);
@@ -652,7 +657,7 @@ static void test_alloc_failures(void **state)
 	struct tb_lap laps[2];
 	make_lap(&laps[0], 1, 40, 0);
 	make_lap(&laps[1], 2, 40, 1);
-	size_t len;
+	size_t len = 0;
 	char *own = write_laps(&s, &c, laps, 2, &len);
 	const char *inputs[] = {own, motec,
 				"time,lap,distance,speed\n0,1,0,1\n1,2,5,1\n"};
@@ -664,8 +669,8 @@ static void test_alloc_failures(void **state)
 			memset(&g, 0, sizeof(g));
 			tb_fault_fail_alloc_after(n);
 			enum tb_status st = fmt_csv_parse(
-				(const uint8_t *)inputs[k], strlen(inputs[k]),
-				"f.csv", NULL, collect, &g, NULL, &err);
+			    (const uint8_t *)inputs[k], strlen(inputs[k]),
+			    "f.csv", NULL, collect, &g, NULL, &err);
 			tb_fault_fail_alloc_after(0);
 			if (st == TB_OK) {
 				passed = true;
@@ -706,24 +711,22 @@ static void test_file_import_and_callback_stop(void **state)
 	fclose(f);
 	int n = 0;
 	struct tb_error err;
-	assert_int_equal(fmt_importer_csv.import(path, stop_at_2, &n, NULL,
-						 &err),
-			 TB_ERR_DB);
+	assert_int_equal(
+	    fmt_importer_csv.import(path, stop_at_2, &n, NULL, &err),
+	    TB_ERR_DB);
 	assert_int_equal(n, 2);
 	struct got g;
 	memset(&g, 0, sizeof(g));
-	assert_int_equal(fmt_csv_import_opts(path, NULL, collect, &g, NULL,
-					     &err),
-			 TB_OK);
+	assert_int_equal(
+	    fmt_csv_import_opts(path, NULL, collect, &g, NULL, &err), TB_OK);
 	assert_int_equal(g.n, 3);
 	got_release(&g);
 	assert_int_equal(fmt_csv_import_opts("/nonexistent/x.csv", NULL,
 					     collect, &g, NULL, &err),
 			 TB_ERR_IO);
 	assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
-	assert_int_equal(fmt_csv_import_opts(dir, NULL, collect, &g, NULL,
-					     &err),
-			 TB_ERR_IO);
+	assert_int_equal(
+	    fmt_csv_import_opts(dir, NULL, collect, &g, NULL, &err), TB_ERR_IO);
 	remove(path);
 	rmdir(dir);
 	free(dir);
@@ -732,20 +735,20 @@ static void test_file_import_and_callback_stop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_one),
-		cmocka_unit_test(test_roundtrip_session),
-		cmocka_unit_test(test_write_refuses_nan),
-		cmocka_unit_test(test_own_corrupt),
-		cmocka_unit_test(test_generic_units_and_laps),
-		cmocka_unit_test(test_generic_dialects),
-		cmocka_unit_test(test_distance_base),
-		cmocka_unit_test(test_generic_errors),
-		cmocka_unit_test(test_map_options),
-		cmocka_unit_test(test_motec),
-		cmocka_unit_test(test_sniff),
-		cmocka_unit_test(test_random_and_mutated),
-		cmocka_unit_test(test_alloc_failures),
-		cmocka_unit_test(test_file_import_and_callback_stop),
+	    cmocka_unit_test(test_roundtrip_one),
+	    cmocka_unit_test(test_roundtrip_session),
+	    cmocka_unit_test(test_write_refuses_nan),
+	    cmocka_unit_test(test_own_corrupt),
+	    cmocka_unit_test(test_generic_units_and_laps),
+	    cmocka_unit_test(test_generic_dialects),
+	    cmocka_unit_test(test_distance_base),
+	    cmocka_unit_test(test_generic_errors),
+	    cmocka_unit_test(test_map_options),
+	    cmocka_unit_test(test_motec),
+	    cmocka_unit_test(test_sniff),
+	    cmocka_unit_test(test_random_and_mutated),
+	    cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_file_import_and_callback_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

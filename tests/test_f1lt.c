@@ -157,8 +157,8 @@ static void check_best_laps(const struct got *g, const struct f1lt_result *r)
 static void test_fp2_2020(void **state)
 {
 	(void)state;
-	struct f1lt_input in = load_dir("2020-70thAnniversary-FP2",
-					"timing_data.raw");
+	struct f1lt_input in =
+	    load_dir("2020-70thAnniversary-FP2", "timing_data.raw");
 	struct f1lt_result r;
 	struct got g;
 	struct tb_error err;
@@ -205,7 +205,7 @@ static void test_fp2_2020(void **state)
 		assert_true(l->timing_only);
 		assert_int_equal(l->n, 2);
 		assert_int_equal(l->chans, TB_CHBIT(TB_CH_TIME) |
-						   TB_CHBIT(TB_CH_LAP_TIME));
+					       TB_CHBIT(TB_CH_LAP_TIME));
 		if (l->sec[0] > 0 && l->sec[1] > 0 && l->sec[2] > 0) {
 			sums++;
 			if (abs(l->sec[0] + l->sec[1] + l->sec[2] -
@@ -251,7 +251,7 @@ static void test_miami_2025(void **state)
 {
 	(void)state;
 	struct f1lt_input in =
-		load_dir("2025-Miami-Sprint", "TimingData.jsonStream");
+	    load_dir("2025-Miami-Sprint", "TimingData.jsonStream");
 	struct f1lt_result r;
 	struct got g;
 	struct tb_error err;
@@ -329,11 +329,11 @@ static void test_importer_siblings(void **state)
 	(void)state;
 	const char *d = tbt_data_or_skip("test_f1lt");
 	static const char *const files[][3] = {
-		{"2020-70thAnniversary-FP2", "timing_data.raw", "85606"},
-		{"2020-70thAnniversary-FP2", "driver_list.raw", "85606"},
-		{"2020-70thAnniversary-FP2", "session_status.raw", "85606"},
-		{"2025-Miami-Sprint", "TimingData.jsonStream", "96368"},
-		{"2025-Miami-Sprint", "LapCount.jsonStream", "96368"},
+	    {"2020-70thAnniversary-FP2", "timing_data.raw", "85606"},
+	    {"2020-70thAnniversary-FP2", "driver_list.raw", "85606"},
+	    {"2020-70thAnniversary-FP2", "session_status.raw", "85606"},
+	    {"2025-Miami-Sprint", "TimingData.jsonStream", "96368"},
+	    {"2025-Miami-Sprint", "LapCount.jsonStream", "96368"},
 	};
 	size_t n_fp2 = 0;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -349,7 +349,7 @@ static void test_importer_siblings(void **state)
 		if (strstr(files[i][1], "iming"))
 			assert_ptr_equal(imp, &fmt_importer_f1_livetiming);
 		enum tb_status st = fmt_importer_f1_livetiming.import(
-			path, count_fn, &c, NULL, &err);
+		    path, count_fn, &c, NULL, &err);
 		if (st != TB_OK)
 			fail_msg("%s: %s", path, err.msg);
 		assert_int_equal(c.best44, strtol(files[i][2], NULL, 10));
@@ -367,7 +367,7 @@ static void test_truncations_real(void **state)
 {
 	(void)state;
 	struct f1lt_input in =
-		load_dir("2025-Miami-Sprint", "TimingData.jsonStream");
+	    load_dir("2025-Miami-Sprint", "TimingData.jsonStream");
 	const uint8_t *full = in.timing.p;
 	size_t n = in.timing.n;
 	size_t step = n / 97;
@@ -434,9 +434,8 @@ static void put_z(struct tb_buf *b, const char *json)
 	assert_non_null(z);
 	z_stream s;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(deflateInit2(&s, 6, Z_DEFLATED, -15, 8,
-				      Z_DEFAULT_STRATEGY),
-			 Z_OK);
+	assert_int_equal(
+	    deflateInit2(&s, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
 	s.next_in = (Bytef *)json;
 	s.avail_in = (uInt)n;
 	s.next_out = z;
@@ -468,8 +467,8 @@ static void put_utc(char *dst, size_t cap, int64_t t_ms)
 	int64_t ms = UTC0 + t_ms;
 	int64_t sec = ms / 1000;
 	snprintf(dst, cap, "2024-03-02T%02d:%02d:%02d.%03dZ",
-		 (int)(sec / 3600 % 24), (int)(sec / 60 % 60),
-		 (int)(sec % 60), (int)(ms % 1000));
+		 (int)(sec / 3600 % 24), (int)(sec / 60 % 60), (int)(sec % 60),
+		 (int)(ms % 1000));
 }
 
 struct synth {
@@ -543,12 +542,12 @@ static void synth_build(struct synth *s, bool with_z)
 			int64_t e = ms + j * 250;
 			put_utc(utc, sizeof(utc), e);
 			o += (size_t)snprintf(
-				json + o, sizeof(json) - o,
-				"%s{\"Utc\":\"%s\",\"Cars\":{\"44\":{"
-				"\"Channels\":{\"0\":%lld,\"2\":288,\"3\":7,"
-				"\"4\":104,\"5\":%d,\"45\":%d}}}}",
-				j ? "," : "", utc, (long long)(10000 + e / 1000),
-				k % 2 ? 100 : 0, k % 3 ? 12 : 8);
+			    json + o, sizeof(json) - o,
+			    "%s{\"Utc\":\"%s\",\"Cars\":{\"44\":{"
+			    "\"Channels\":{\"0\":%lld,\"2\":288,\"3\":7,"
+			    "\"4\":104,\"5\":%d,\"45\":%d}}}}",
+			    j ? "," : "", utc, (long long)(10000 + e / 1000),
+			    k % 2 ? 100 : 0, k % 3 ? 12 : 8);
 		}
 		snprintf(json + o, sizeof(json) - o, "]}");
 		put_ts(&s->car, ms + 750 + (ms == 140000 ? 0 : 150));
@@ -565,12 +564,12 @@ static void synth_build(struct synth *s, bool with_z)
 			int64_t e = ms + j * 300;
 			put_utc(utc, sizeof(utc), e);
 			o += (size_t)snprintf(
-				json + o, sizeof(json) - o,
-				"%s{\"Timestamp\":\"%s\",\"Entries\":{\"44\":{"
-				"\"Status\":\"OnTrack\",\"X\":%lld,\"Y\":%lld,"
-				"\"Z\":20}}}",
-				j ? "," : "", utc, (long long)(e / 100),
-				(long long)(-e / 200));
+			    json + o, sizeof(json) - o,
+			    "%s{\"Timestamp\":\"%s\",\"Entries\":{\"44\":{"
+			    "\"Status\":\"OnTrack\",\"X\":%lld,\"Y\":%lld,"
+			    "\"Z\":20}}}",
+			    j ? "," : "", utc, (long long)(e / 100),
+			    (long long)(-e / 200));
 		}
 		snprintf(json + o, sizeof(json) - o, "]}");
 		put_ts(&s->pos, ms + 2700 + 500);
@@ -601,8 +600,8 @@ static struct f1lt_input synth_input(const struct synth *s, bool with_z)
 	if (with_z) {
 		in.car_data = (struct f1lt_stream){"CarData.z", s->car.data,
 						   s->car.len, NULL, NULL};
-		in.position = (struct f1lt_stream){
-			"Position.z", s->pos.data, s->pos.len, NULL, NULL};
+		in.position = (struct f1lt_stream){"Position.z", s->pos.data,
+						   s->pos.len, NULL, NULL};
 	}
 	return in;
 }
@@ -669,8 +668,7 @@ static void test_synth_timing_only_samples(void **state)
 	synth_build(&s, false);
 	struct f1lt_input in = synth_input(&s, false);
 	tb_lap_init(&lap);
-	assert_int_equal(f1lt_parse(&in, keep_first, &lap, NULL, &err),
-			 TB_OK);
+	assert_int_equal(f1lt_parse(&in, keep_first, &lap, NULL, &err), TB_OK);
 	assert_int_equal(lap.n, 2);
 	assert_int_equal(lap.chans,
 			 TB_CHBIT(TB_CH_TIME) | TB_CHBIT(TB_CH_LAP_TIME));
@@ -753,9 +751,9 @@ static void test_synth_importer_files(void **state)
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
 		FILE *f = fopen(path, "wb");
 		assert_non_null(f);
-		assert_int_equal(fwrite(files[i].b->data, 1, files[i].b->len,
-					f),
-				 files[i].b->len);
+		assert_int_equal(
+		    fwrite(files[i].b->data, 1, files[i].b->len, f),
+		    files[i].b->len);
 		fclose(f);
 	}
 	/* Given the car data file: sniffed, timing found next to it. */
@@ -763,9 +761,9 @@ static void test_synth_importer_files(void **state)
 	struct tb_error err;
 	assert_ptr_equal(fmt_detect(path, &err), &fmt_importer_f1_livetiming);
 	struct count_ctx c = {0, 0};
-	assert_int_equal(fmt_importer_f1_livetiming.import(path, count_fn, &c,
-							   NULL, &err),
-			 TB_OK);
+	assert_int_equal(
+	    fmt_importer_f1_livetiming.import(path, count_fn, &c, NULL, &err),
+	    TB_OK);
 	assert_int_equal(c.n, 2);
 	assert_int_equal(c.best44, 90000);
 	/* Without a timing stream the import fails clearly. */
@@ -773,9 +771,9 @@ static void test_synth_importer_files(void **state)
 	assert_int_equal(unlink(path), 0);
 	snprintf(path, sizeof(path), "%s/CarData.z.jsonStream", dir);
 	c.n = 0;
-	assert_int_not_equal(fmt_importer_f1_livetiming.import(
-				     path, count_fn, &c, NULL, &err),
-			     TB_OK);
+	assert_int_not_equal(
+	    fmt_importer_f1_livetiming.import(path, count_fn, &c, NULL, &err),
+	    TB_OK);
 	assert_non_null(strstr(err.msg, "TimingData.jsonStream"));
 	assert_int_equal(c.n, 0);
 	for (size_t i = 1; i < 5; i++) {
@@ -820,12 +818,10 @@ static void test_z_inflate(void **state)
 	assert_int_equal(f1lt_z_inflate(bad, n, &out, &err), TB_ERR_CORRUPT);
 	assert_non_null(strstr(err.msg, "invalid character"));
 	/* DEFLATE cut short: decode a prefix of whole quads. */
-	assert_int_equal(f1lt_z_inflate(b64, 8, &out, &err),
-			 TB_ERR_TRUNCATED);
+	assert_int_equal(f1lt_z_inflate(b64, 8, &out, &err), TB_ERR_TRUNCATED);
 	assert_non_null(strstr(err.msg, "inflate"));
 	/* DEFLATE garbage: an invalid block type. */
-	assert_int_equal(f1lt_z_inflate("////", 4, &out, &err),
-			 TB_ERR_CORRUPT);
+	assert_int_equal(f1lt_z_inflate("////", 4, &out, &err), TB_ERR_CORRUPT);
 	assert_non_null(strstr(err.msg, "inflate"));
 	assert_int_equal(out.len, 0);
 	free(bad);
@@ -844,8 +840,8 @@ static void test_z_corrupt_streams(void **state)
 	for (int lines = 0; lines < 2; l3++)
 		if (p[l3] == '\n')
 			lines++;
-	static const char *const want[] = {"multiple of 4",
-					   "invalid character", "inflate"};
+	static const char *const want[] = {"multiple of 4", "invalid character",
+					   "inflate"};
 	for (int mode = 0; mode < 3; mode++) {
 		struct tb_buf c;
 		tb_buf_init(&c, 16u << 20);
@@ -853,7 +849,7 @@ static void test_z_corrupt_streams(void **state)
 		size_t q = l3 + 13; /* first base64 char of line 3 */
 		if (mode == 0)
 			memmove(c.data + q, c.data + q + 1, c.len - q - 1),
-				c.len--;
+			    c.len--;
 		else if (mode == 1)
 			c.data[q + 5] = '!';
 		else
@@ -890,7 +886,7 @@ static void test_truncate_every_byte(void **state)
 		size_t step = w == 3 ? 97 : 1;
 		for (size_t cut = 0; cut < n; cut += step) {
 			struct f1lt_input in = full;
-			struct f1lt_stream *sp = w == 0   ? &in.timing
+			struct f1lt_stream *sp = w == 0	  ? &in.timing
 						 : w == 1 ? &in.drivers
 						 : w == 2 ? &in.session
 							  : &in.car_data;
@@ -899,7 +895,7 @@ static void test_truncate_every_byte(void **state)
 			struct tb_error err;
 			got_init(&g);
 			enum tb_status st =
-				f1lt_parse(&in, got_fn, &g, NULL, &err);
+			    f1lt_parse(&in, got_fn, &g, NULL, &err);
 			if (st != TB_OK) {
 				assert_int_equal(g.n, 0);
 				assert_true(strlen(err.msg) > 0);
@@ -918,24 +914,24 @@ static void test_corrupt_messages(void **state)
 		enum tb_status st;
 		const char *msg;
 	} cases[] = {
-		{"00:00:01.000{\"Lines\":{\"44\":{\"NumberOfLaps\":2}}}\n"
-		 "00:00:0x.000{}\n",
-		 TB_ERR_FORMAT, "line 2"},
-		{"00:00:01.000{\"Lines\":{\"44\":{\"NumberOfLaps\":2}\n",
-		 TB_ERR_CORRUPT, "line 1 column"},
-		{"00:00:01.000[1,2]\n", TB_ERR_FORMAT, "not a JSON object"},
-		{"00:00:01.000{\"Lines\":{\"abc\":{}}}\n", TB_ERR_CORRUPT,
-		 "racing number"},
-		{"00:00:01.000{\"Lines\":{\"44\":{\"NumberOfLaps\":-3}}}\n",
-		 TB_ERR_FORMAT, "NumberOfLaps"},
-		{"00:00:01.000{\"Lines\":{\"44\":{\"LastLapTime\":{\"Value\":"
-		 "\"fast\"}}}}\n",
-		 TB_ERR_FORMAT, "is not a time"},
-		{"00:00:01.000{\"Lines\":{\"44\":{\"Sectors\":[{\"Value\":"
-		 "12}]}}}\n",
-		 TB_ERR_FORMAT, "not a string"},
-		{"00:00:01", TB_ERR_TRUNCATED, "line 1"},
-		{"garbage\n", TB_ERR_FORMAT, "HH:MM:SS.mmm"},
+	    {"00:00:01.000{\"Lines\":{\"44\":{\"NumberOfLaps\":2}}}\n"
+	     "00:00:0x.000{}\n",
+	     TB_ERR_FORMAT, "line 2"},
+	    {"00:00:01.000{\"Lines\":{\"44\":{\"NumberOfLaps\":2}\n",
+	     TB_ERR_CORRUPT, "line 1 column"},
+	    {"00:00:01.000[1,2]\n", TB_ERR_FORMAT, "not a JSON object"},
+	    {"00:00:01.000{\"Lines\":{\"abc\":{}}}\n", TB_ERR_CORRUPT,
+	     "racing number"},
+	    {"00:00:01.000{\"Lines\":{\"44\":{\"NumberOfLaps\":-3}}}\n",
+	     TB_ERR_FORMAT, "NumberOfLaps"},
+	    {"00:00:01.000{\"Lines\":{\"44\":{\"LastLapTime\":{\"Value\":"
+	     "\"fast\"}}}}\n",
+	     TB_ERR_FORMAT, "is not a time"},
+	    {"00:00:01.000{\"Lines\":{\"44\":{\"Sectors\":[{\"Value\":"
+	     "12}]}}}\n",
+	     TB_ERR_FORMAT, "not a string"},
+	    {"00:00:01", TB_ERR_TRUNCATED, "line 1"},
+	    {"garbage\n", TB_ERR_FORMAT, "HH:MM:SS.mmm"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct f1lt_input in;
@@ -970,8 +966,7 @@ static void test_corrupt_messages(void **state)
 	in.timing.name = "T";
 	in.timing.p = b.data;
 	in.timing.n = b.len;
-	assert_int_equal(f1lt_parse(&in, NULL, NULL, NULL, &err),
-			 TB_ERR_LIMIT);
+	assert_int_equal(f1lt_parse(&in, NULL, NULL, NULL, &err), TB_ERR_LIMIT);
 	assert_non_null(strstr(err.msg, "deeper"));
 	tb_buf_release(&b);
 }
@@ -1040,16 +1035,14 @@ static void test_parsers(void **state)
 			 TB_OK);
 	assert_int_equal(ms, 1596808800000LL);
 	assert_int_equal(
-		f1lt_parse_iso8601("2021-07-18T14:04:05.1234567Z", 28, &ms),
-		TB_OK);
+	    f1lt_parse_iso8601("2021-07-18T14:04:05.1234567Z", 28, &ms), TB_OK);
 	assert_int_equal(ms, 1626617045123LL);
-	assert_int_equal(f1lt_parse_iso8601(
-				 "2023-09-16T13:03:35.292000+00:00", 32, &ms),
-			 TB_OK);
+	assert_int_equal(
+	    f1lt_parse_iso8601("2023-09-16T13:03:35.292000+00:00", 32, &ms),
+	    TB_OK);
 	assert_int_equal(ms, 1694869415292LL);
-	assert_int_equal(f1lt_parse_iso8601("2023-09-16T15:03:35+02:00", 25,
-					    &ms),
-			 TB_OK);
+	assert_int_equal(
+	    f1lt_parse_iso8601("2023-09-16T15:03:35+02:00", 25, &ms), TB_OK);
 	assert_int_equal(ms, 1694869415000LL);
 	assert_int_equal(f1lt_parse_iso8601("2023-13-16T13:03:35", 19, &ms),
 			 TB_ERR_FORMAT);
@@ -1064,18 +1057,16 @@ static void test_parsers(void **state)
 	assert_int_equal(f1lt_parse_laptime("1:02:03.456", 11, &t), TB_OK);
 	assert_int_equal(t, 3723456);
 	assert_int_equal(f1lt_parse_laptime("", 0, &t), TB_ERR_FORMAT);
-	assert_int_equal(f1lt_parse_laptime("1:75.000", 8, &t),
-			 TB_ERR_FORMAT);
+	assert_int_equal(f1lt_parse_laptime("1:75.000", 8, &t), TB_ERR_FORMAT);
 	assert_int_equal(f1lt_parse_laptime("1:27.", 5, &t), TB_ERR_FORMAT);
 	/* Sniffing: with and without BOM, objects and ".z" strings. */
 	const struct fmt_importer *imp = &fmt_importer_f1_livetiming;
 	assert_true(imp->sniff((const uint8_t *)"\xef\xbb\xbf"
 						"00:00:03.604{\"Lines\"",
 			       23, NULL));
-	assert_true(imp->sniff((const uint8_t *)"00:00:06.018{\"3\"", 16,
-			       NULL));
-	assert_true(imp->sniff((const uint8_t *)"00:00:06.018\"7ZB", 16,
-			       NULL));
+	assert_true(
+	    imp->sniff((const uint8_t *)"00:00:06.018{\"3\"", 16, NULL));
+	assert_true(imp->sniff((const uint8_t *)"00:00:06.018\"7ZB", 16, NULL));
 	assert_false(imp->sniff((const uint8_t *)"00:00:06.018 {", 14, NULL));
 	assert_false(imp->sniff((const uint8_t *)"00:00:06", 8, NULL));
 	assert_false(imp->sniff((const uint8_t *)"Time,Speed\n", 11, NULL));
@@ -1084,21 +1075,21 @@ static void test_parsers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parsers),
-		cmocka_unit_test(test_z_inflate),
-		cmocka_unit_test(test_synth_timing_only),
-		cmocka_unit_test(test_synth_timing_only_samples),
-		cmocka_unit_test(test_synth_car_data),
-		cmocka_unit_test(test_synth_importer_files),
-		cmocka_unit_test(test_z_corrupt_streams),
-		cmocka_unit_test(test_corrupt_messages),
-		cmocka_unit_test(test_truncate_every_byte),
-		cmocka_unit_test(test_random_bytes),
-		cmocka_unit_test(test_alloc_failures),
-		cmocka_unit_test(test_fp2_2020),
-		cmocka_unit_test(test_miami_2025),
-		cmocka_unit_test(test_importer_siblings),
-		cmocka_unit_test(test_truncations_real),
+	    cmocka_unit_test(test_parsers),
+	    cmocka_unit_test(test_z_inflate),
+	    cmocka_unit_test(test_synth_timing_only),
+	    cmocka_unit_test(test_synth_timing_only_samples),
+	    cmocka_unit_test(test_synth_car_data),
+	    cmocka_unit_test(test_synth_importer_files),
+	    cmocka_unit_test(test_z_corrupt_streams),
+	    cmocka_unit_test(test_corrupt_messages),
+	    cmocka_unit_test(test_truncate_every_byte),
+	    cmocka_unit_test(test_random_bytes),
+	    cmocka_unit_test(test_alloc_failures),
+	    cmocka_unit_test(test_fp2_2020),
+	    cmocka_unit_test(test_miami_2025),
+	    cmocka_unit_test(test_importer_siblings),
+	    cmocka_unit_test(test_truncations_real),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

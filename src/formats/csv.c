@@ -11,12 +11,13 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#define CH_LAP TB_CH__COUNT /* pseudo-channel: the lap-number column */
-#define N_SLOTS (TB_CH__COUNT + 1)
-#define NAME_CAP 256	  /* header names longer than this never match */
-#define NUM_CAP 128	  /* longest number text we convert */
+#define CH_LAP	    TB_CH__COUNT /* pseudo-channel: the lap-number column */
+#define N_SLOTS	    (TB_CH__COUNT + 1)
+#define NAME_CAP    256	  /* header names longer than this never match */
+#define NUM_CAP	    128	  /* longest number text we convert */
 #define BEACONS_MAX 10000 /* MoTeC beacon markers */
-#define G0 9.80665
+#define G0	    9.80665
+#define DEG_SIGN    "\xc2\xb0" /* UTF-8 degree sign */
 
 /* ------------------------------------------------------------------ */
 /* Small helpers. */
@@ -79,8 +80,8 @@ static void trim(const char **p, size_t *n)
 }
 
 static const double pow10_tab[23] = {
-	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    1e0,  1e1,	1e2,  1e3,  1e4,  1e5,	1e6,  1e7,  1e8,  1e9,	1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* Parse a decimal number (optional sign, digits, point, exponent; spaces
  * around allowed). dec is the decimal point accepted besides '.'. Exact:
@@ -192,12 +193,15 @@ static bool parse_u64(const char *p, size_t n, uint64_t *out)
 			v = v * 16 + (uint64_t)d;
 		}
 	} else {
-		if (n > 19)
+		if (n > 20)
 			return false;
 		for (size_t i = 0; i < n; i++) {
 			if (p[i] < '0' || p[i] > '9')
 				return false;
-			v = v * 10 + (uint64_t)(p[i] - '0');
+			uint64_t d = (uint64_t)(p[i] - '0');
+			if (v > (UINT64_MAX - d) / 10)
+				return false;
+			v = v * 10 + d;
 		}
 	}
 	*out = v;
@@ -296,11 +300,11 @@ static enum tb_status rd_row(struct rd *r, const char *name, struct span *f,
 					q = memchr(p, '"', (size_t)(end - p));
 					if (!q)
 						return tb_fail(
-							err, TB_ERR_TRUNCATED,
-							"%s:%" PRIu64
-							": column %zu: quote "
-							"never closed",
-							name, r->line, n);
+						    err, TB_ERR_TRUNCATED,
+						    "%s:%" PRIu64
+						    ": column %zu: quote "
+						    "never closed",
+						    name, r->line, n);
 					if (q + 1 < end && q[1] == '"') {
 						esc = true;
 						p = q + 2;
@@ -319,10 +323,10 @@ static enum tb_status rd_row(struct rd *r, const char *name, struct span *f,
 					p++;
 				if (p < end && !r->stop[(uint8_t)*p])
 					return tb_fail(
-						err, TB_ERR_CORRUPT,
-						"%s:%" PRIu64 ": column %zu: "
-						"text after a closing quote",
-						name, r->line, n);
+					    err, TB_ERR_CORRUPT,
+					    "%s:%" PRIu64 ": column %zu: "
+					    "text after a closing quote",
+					    name, r->line, n);
 			} else {
 				const char *st = p;
 				while (p < end && !r->stop[(uint8_t)*p])
@@ -336,8 +340,7 @@ static enum tb_status rd_row(struct rd *r, const char *name, struct span *f,
 				return tb_fail(err, TB_ERR_LIMIT,
 					       "%s:%" PRIu64
 					       ": line longer than %u bytes",
-					       name, r->line,
-					       FMT_CSV_LINE_MAX);
+					       name, r->line, FMT_CSV_LINE_MAX);
 			if (p < end && *p == r->delim) {
 				p++;
 				continue;
@@ -466,108 +469,108 @@ static const struct {
 	const char *name;
 	int slot;
 } aliases[] = {
-	{"time", TB_CH_TIME},
-	{"t", TB_CH_TIME},
-	{"sessiontime", TB_CH_TIME},
-	{"elapsedtime", TB_CH_TIME},
-	{"elapsed", TB_CH_TIME},
-	{"currentlaptime", TB_CH_LAP_TIME},
-	{"lapcurrentlaptime", TB_CH_LAP_TIME},
-	{"runninglaptime", TB_CH_LAP_TIME},
-	{"lapelapsedtime", TB_CH_LAP_TIME},
-	{"distance", AMBIG_DIST},
-	{"dist", AMBIG_DIST},
-	{"lapdist", TB_CH_LAP_DIST},
-	{"lapdistance", TB_CH_LAP_DIST},
-	{"distancelap", TB_CH_LAP_DIST},
-	{"totaldist", TB_CH_TOTAL_DIST},
-	{"totaldistance", TB_CH_TOTAL_DIST},
-	{"odometer", TB_CH_TOTAL_DIST},
-	{"speed", TB_CH_SPEED},
-	{"groundspeed", TB_CH_SPEED},
-	{"vehiclespeed", TB_CH_SPEED},
-	{"carspeed", TB_CH_SPEED},
-	{"gpsspeed", TB_CH_SPEED},
-	{"velocity", TB_CH_SPEED},
-	{"vcar", TB_CH_SPEED},
-	{"corrspeed", TB_CH_SPEED},
-	{"throttle", TB_CH_THROTTLE},
-	{"throttlepos", TB_CH_THROTTLE},
-	{"throttleposition", TB_CH_THROTTLE},
-	{"throttlepedal", TB_CH_THROTTLE},
-	{"driverthrottlepos", TB_CH_THROTTLE},
-	{"tps", TB_CH_THROTTLE},
-	{"gas", TB_CH_THROTTLE},
-	{"pedalthrottle", TB_CH_THROTTLE},
-	{"brake", TB_CH_BRAKE},
-	{"brakepos", TB_CH_BRAKE},
-	{"brakeposition", TB_CH_BRAKE},
-	{"brakepedal", TB_CH_BRAKE},
-	{"driverbrakepos", TB_CH_BRAKE},
-	{"pedalbrake", TB_CH_BRAKE},
-	{"clutch", TB_CH_CLUTCH},
-	{"clutchpos", TB_CH_CLUTCH},
-	{"clutchposition", TB_CH_CLUTCH},
-	{"clutchpedal", TB_CH_CLUTCH},
-	{"steer", TB_CH_STEER},
-	{"steering", TB_CH_STEER},
-	{"steerpos", TB_CH_STEER},
-	{"steerangle", TB_CH_STEER},
-	{"steeringangle", TB_CH_STEER},
-	{"steeringwheelangle", TB_CH_STEER},
-	{"gear", TB_CH_GEAR},
-	{"ngear", TB_CH_GEAR},
-	{"gearpos", TB_CH_GEAR},
-	{"currentgear", TB_CH_GEAR},
-	{"rpm", TB_CH_RPM},
-	{"rpms", TB_CH_RPM},
-	{"enginerpm", TB_CH_RPM},
-	{"enginespeed", TB_CH_RPM},
-	{"glat", TB_CH_G_LAT},
-	{"gforcelat", TB_CH_G_LAT},
-	{"latg", TB_CH_G_LAT},
-	{"lateralg", TB_CH_G_LAT},
-	{"accellat", TB_CH_G_LAT},
-	{"lataccel", TB_CH_G_LAT},
-	{"latacc", TB_CH_G_LAT},
-	{"glon", TB_CH_G_LON},
-	{"glong", TB_CH_G_LON},
-	{"gforcelong", TB_CH_G_LON},
-	{"gforcelon", TB_CH_G_LON},
-	{"longg", TB_CH_G_LON},
-	{"accellong", TB_CH_G_LON},
-	{"longaccel", TB_CH_G_LON},
-	{"longacc", TB_CH_G_LON},
-	{"gvert", TB_CH_G_VERT},
-	{"gforcevert", TB_CH_G_VERT},
-	{"vertg", TB_CH_G_VERT},
-	{"vertaccel", TB_CH_G_VERT},
-	{"accelvert", TB_CH_G_VERT},
-	{"x", TB_CH_POS_X},
-	{"y", TB_CH_POS_Y},
-	{"z", TB_CH_POS_Z},
-	{"posx", TB_CH_POS_X},
-	{"posy", TB_CH_POS_Y},
-	{"posz", TB_CH_POS_Z},
-	{"positionx", TB_CH_POS_X},
-	{"positiony", TB_CH_POS_Y},
-	{"positionz", TB_CH_POS_Z},
-	{"worldx", TB_CH_POS_X},
-	{"worldy", TB_CH_POS_Y},
-	{"worldz", TB_CH_POS_Z},
-	{"velocityx", TB_CH_VEL_X},
-	{"velocityy", TB_CH_VEL_Y},
-	{"velocityz", TB_CH_VEL_Z},
-	{"vx", TB_CH_VEL_X},
-	{"vy", TB_CH_VEL_Y},
-	{"vz", TB_CH_VEL_Z},
-	{"fuelkg", TB_CH_FUEL},
-	{"watertemp", TB_CH_ENGINE_TEMP},
-	{"lap", CH_LAP},
-	{"lapnumber", CH_LAP},
-	{"lapno", CH_LAP},
-	{"lapnum", CH_LAP},
-	{"currentlap", CH_LAP},
+    {"time", TB_CH_TIME},
+    {"t", TB_CH_TIME},
+    {"sessiontime", TB_CH_TIME},
+    {"elapsedtime", TB_CH_TIME},
+    {"elapsed", TB_CH_TIME},
+    {"currentlaptime", TB_CH_LAP_TIME},
+    {"lapcurrentlaptime", TB_CH_LAP_TIME},
+    {"runninglaptime", TB_CH_LAP_TIME},
+    {"lapelapsedtime", TB_CH_LAP_TIME},
+    {"distance", AMBIG_DIST},
+    {"dist", AMBIG_DIST},
+    {"lapdist", TB_CH_LAP_DIST},
+    {"lapdistance", TB_CH_LAP_DIST},
+    {"distancelap", TB_CH_LAP_DIST},
+    {"totaldist", TB_CH_TOTAL_DIST},
+    {"totaldistance", TB_CH_TOTAL_DIST},
+    {"odometer", TB_CH_TOTAL_DIST},
+    {"speed", TB_CH_SPEED},
+    {"groundspeed", TB_CH_SPEED},
+    {"vehiclespeed", TB_CH_SPEED},
+    {"carspeed", TB_CH_SPEED},
+    {"gpsspeed", TB_CH_SPEED},
+    {"velocity", TB_CH_SPEED},
+    {"vcar", TB_CH_SPEED},
+    {"corrspeed", TB_CH_SPEED},
+    {"throttle", TB_CH_THROTTLE},
+    {"throttlepos", TB_CH_THROTTLE},
+    {"throttleposition", TB_CH_THROTTLE},
+    {"throttlepedal", TB_CH_THROTTLE},
+    {"driverthrottlepos", TB_CH_THROTTLE},
+    {"tps", TB_CH_THROTTLE},
+    {"gas", TB_CH_THROTTLE},
+    {"pedalthrottle", TB_CH_THROTTLE},
+    {"brake", TB_CH_BRAKE},
+    {"brakepos", TB_CH_BRAKE},
+    {"brakeposition", TB_CH_BRAKE},
+    {"brakepedal", TB_CH_BRAKE},
+    {"driverbrakepos", TB_CH_BRAKE},
+    {"pedalbrake", TB_CH_BRAKE},
+    {"clutch", TB_CH_CLUTCH},
+    {"clutchpos", TB_CH_CLUTCH},
+    {"clutchposition", TB_CH_CLUTCH},
+    {"clutchpedal", TB_CH_CLUTCH},
+    {"steer", TB_CH_STEER},
+    {"steering", TB_CH_STEER},
+    {"steerpos", TB_CH_STEER},
+    {"steerangle", TB_CH_STEER},
+    {"steeringangle", TB_CH_STEER},
+    {"steeringwheelangle", TB_CH_STEER},
+    {"gear", TB_CH_GEAR},
+    {"ngear", TB_CH_GEAR},
+    {"gearpos", TB_CH_GEAR},
+    {"currentgear", TB_CH_GEAR},
+    {"rpm", TB_CH_RPM},
+    {"rpms", TB_CH_RPM},
+    {"enginerpm", TB_CH_RPM},
+    {"enginespeed", TB_CH_RPM},
+    {"glat", TB_CH_G_LAT},
+    {"gforcelat", TB_CH_G_LAT},
+    {"latg", TB_CH_G_LAT},
+    {"lateralg", TB_CH_G_LAT},
+    {"accellat", TB_CH_G_LAT},
+    {"lataccel", TB_CH_G_LAT},
+    {"latacc", TB_CH_G_LAT},
+    {"glon", TB_CH_G_LON},
+    {"glong", TB_CH_G_LON},
+    {"gforcelong", TB_CH_G_LON},
+    {"gforcelon", TB_CH_G_LON},
+    {"longg", TB_CH_G_LON},
+    {"accellong", TB_CH_G_LON},
+    {"longaccel", TB_CH_G_LON},
+    {"longacc", TB_CH_G_LON},
+    {"gvert", TB_CH_G_VERT},
+    {"gforcevert", TB_CH_G_VERT},
+    {"vertg", TB_CH_G_VERT},
+    {"vertaccel", TB_CH_G_VERT},
+    {"accelvert", TB_CH_G_VERT},
+    {"x", TB_CH_POS_X},
+    {"y", TB_CH_POS_Y},
+    {"z", TB_CH_POS_Z},
+    {"posx", TB_CH_POS_X},
+    {"posy", TB_CH_POS_Y},
+    {"posz", TB_CH_POS_Z},
+    {"positionx", TB_CH_POS_X},
+    {"positiony", TB_CH_POS_Y},
+    {"positionz", TB_CH_POS_Z},
+    {"worldx", TB_CH_POS_X},
+    {"worldy", TB_CH_POS_Y},
+    {"worldz", TB_CH_POS_Z},
+    {"velocityx", TB_CH_VEL_X},
+    {"velocityy", TB_CH_VEL_Y},
+    {"velocityz", TB_CH_VEL_Z},
+    {"vx", TB_CH_VEL_X},
+    {"vy", TB_CH_VEL_Y},
+    {"vz", TB_CH_VEL_Z},
+    {"fuelkg", TB_CH_FUEL},
+    {"watertemp", TB_CH_ENGINE_TEMP},
+    {"lap", CH_LAP},
+    {"lapnumber", CH_LAP},
+    {"lapno", CH_LAP},
+    {"lapnum", CH_LAP},
+    {"currentlap", CH_LAP},
 };
 
 /* Lower-case alphanumerics of s (up to cap-1 of them). */
@@ -598,8 +601,8 @@ static int slot_by_norm(const char *norm)
 
 /* Units a name may end with ("speed_kmh", "time ms"). */
 static const char *const unit_suffixes[] = {
-	"kmh", "kph", "mph", "ms", "mps", "s", "m", "pct", "percent", "rpm",
-	"g", "deg", "rad", "c", "f", "kpa", "psi", "bar", "km",
+    "kmh", "kph", "mph", "ms", "mps", "s",   "m",   "pct", "percent", "rpm",
+    "g",   "deg", "rad", "c",  "f",   "kpa", "psi", "bar", "km",
 };
 
 /* Split a header name into its slot and unit: "Speed (km/h)" and
@@ -755,17 +758,15 @@ static bool unit_conv(enum family fam, const char *u, double *scale,
 	case FAM_ANGLE:
 		if (none || U("rad"))
 			return true;
-		if (U("deg") || U("\xc2\xb0") || U("degrees")) {
+		if (U("deg") || U(DEG_SIGN) || U("degrees")) {
 			*scale = 3.14159265358979323846 / 180.0;
 			return true;
 		}
 		return false;
 	case FAM_TEMP:
-		if (none || U("c") || U("degc") || U("\xc2\xb0"
-						     "c"))
+		if (none || U("c") || U("degc") || U(DEG_SIGN "c"))
 			return true;
-		if (U("f") || U("degf") || U("\xc2\xb0"
-					     "f")) {
+		if (U("f") || U("degf") || U(DEG_SIGN "f")) {
 			*scale = 5.0 / 9.0;
 			*off = -32.0 * 5.0 / 9.0;
 			return true;
@@ -832,7 +833,7 @@ struct csv {
 	struct rd rd;
 	struct span *f; /* FMT_CSV_COLS_MAX fields */
 	size_t n_cols;
-	char dec;	/* extra decimal point (',' with ';' files) */
+	char dec;	 /* extra decimal point (',' with ';' files) */
 	bool motec, own; /* dialects */
 
 	/* mapping: column per slot (-1 none), conversion, header name */
@@ -999,7 +1000,7 @@ static enum tb_status build_and_hand(struct csv *c, fmt_lap_fn fn, void *ctx)
 		c->progress->update(c->progress->ctx, c->len, c->len);
 	for (size_t i = 0; i < c->n_laps; i++) {
 		enum tb_status st =
-			fn(ctx, &c->sess, &c->car, &c->laps[i], &c->meta);
+		    fn(ctx, &c->sess, &c->car, &c->laps[i], &c->meta);
 		if (st != TB_OK)
 			return st;
 	}
@@ -1102,10 +1103,10 @@ static bool starts(const char *p, size_t n, const char *pre)
 	return n >= m && memcmp(p, pre, m) == 0;
 }
 
-#define BAD_KV(c, what, k)                                                   \
-	tb_fail((c)->err, TB_ERR_CORRUPT,                                    \
-		"%s:%" PRIu64 ": %s field '%.*s' has a bad value '%.*s'",    \
-		(c)->name, (c)->rd.line, what, (int)(k)->klen, (k)->key,     \
+#define BAD_KV(c, what, k)                                                     \
+	tb_fail((c)->err, TB_ERR_CORRUPT,                                      \
+		"%s:%" PRIu64 ": %s field '%.*s' has a bad value '%.*s'",      \
+		(c)->name, (c)->rd.line, what, (int)(k)->klen, (k)->key,       \
 		(int)((k)->vlen > 40 ? 40 : (k)->vlen), (k)->val)
 
 static enum tb_status own_session(struct csv *c, const char *p, size_t n)
@@ -1120,8 +1121,8 @@ static enum tb_status own_session(struct csv *c, const char *p, size_t n)
 			ok = parse_u64(k.val, k.vlen, &u);
 			s->source_uid = u;
 		} else if (key_is(&k, "game")) {
-			ok = parse_i64(k.val, k.vlen, 0, TB_GAME__COUNT - 1,
-				       &v);
+			ok =
+			    parse_i64(k.val, k.vlen, 0, TB_GAME__COUNT - 1, &v);
 			s->game = (enum tb_game)v;
 		} else if (key_is(&k, "packet_format")) {
 			ok = parse_i64(k.val, k.vlen, 0, UINT16_MAX, &v);
@@ -1239,7 +1240,8 @@ static enum tb_status own_lap_line(struct csv *c, const char *p, size_t n,
 		} else if (key_is(&k, "sectors")) {
 			const char *q = k.val, *e = k.val + k.vlen;
 			for (int i = 0; i < 3 && ok; i++) {
-				const char *sl = memchr(q, '/', (size_t)(e - q));
+				const char *sl =
+				    memchr(q, '/', (size_t)(e - q));
 				if (i == 2)
 					sl = sl ? NULL : e;
 				ok = sl && parse_i64(q, (size_t)(sl - q),
@@ -1258,8 +1260,7 @@ static enum tb_status own_lap_line(struct csv *c, const char *p, size_t n,
 			have_n = ok;
 		} else if (key_is(&k, "chans")) {
 			ok = parse_u64(k.val, k.vlen, &u) &&
-			     (TB_CH__COUNT == 64 ||
-			      (u >> TB_CH__COUNT) == 0);
+			     (TB_CH__COUNT == 64 || (u >> TB_CH__COUNT) == 0);
 			l->chans = u;
 		}
 		if (!ok)
@@ -1299,16 +1300,16 @@ static enum tb_status own_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 			have_car = true;
 		} else if (starts(p, n, "# lap:")) {
 			if (n_ol == FMT_LAPS_MAX) {
-				st = tb_fail(c->err, TB_ERR_LIMIT,
-					     "%s:%" PRIu64
-					     ": more than %u laps",
-					     c->name, c->rd.line, FMT_LAPS_MAX);
+				st =
+				    tb_fail(c->err, TB_ERR_LIMIT,
+					    "%s:%" PRIu64 ": more than %u laps",
+					    c->name, c->rd.line, FMT_LAPS_MAX);
 				goto out;
 			}
 			if (n_ol == cap_ol) {
 				size_t nc = cap_ol ? cap_ol * 2 : 16;
 				struct own_lap *t =
-					tb_realloc(ol, nc * sizeof(*ol));
+				    tb_realloc(ol, nc * sizeof(*ol));
 				if (!t) {
 					st = oom(c);
 					goto out;
@@ -1366,8 +1367,7 @@ static enum tb_status own_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 				     "%s:%" PRIu64 ": column %zu '%.*s' is not "
 				     "a channel (or repeats one)",
 				     c->name, c->rd.line, j + 1,
-				     (int)(c->f[j].len > 40 ? 40
-							    : c->f[j].len),
+				     (int)(c->f[j].len > 40 ? 40 : c->f[j].len),
 				     c->f[j].p);
 			goto out;
 		}
@@ -1426,6 +1426,9 @@ static enum tb_status own_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 		for (size_t r = 0; r < ol[li].n; r++) {
 			st = rd_row(&c->rd, c->name, c->f, FMT_CSV_COLS_MAX,
 				    &nf, c->err);
+			if (st == TB_OK && nf && c->f[0].len &&
+			    c->f[0].p[0] == '#')
+				st = TB_ERR_EMPTY;
 			if (st == TB_ERR_EMPTY)
 				st = tb_fail(c->err, TB_ERR_TRUNCATED,
 					     "%s: ends in lap %zu after %zu of "
@@ -1434,24 +1437,23 @@ static enum tb_status own_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 			if (st != TB_OK)
 				goto out;
 			if (nf != c->n_cols) {
-				st = tb_fail(c->err, TB_ERR_CORRUPT,
-					     "%s:%" PRIu64 ": %zu fields, the "
-					     "header has %zu",
-					     c->name, c->rd.line, nf,
-					     c->n_cols);
+				st =
+				    tb_fail(c->err, TB_ERR_CORRUPT,
+					    "%s:%" PRIu64 ": %zu fields, the "
+					    "header has %zu",
+					    c->name, c->rd.line, nf, c->n_cols);
 				goto out;
 			}
 			uint64_t lapno;
 			if (!parse_u64(c->f[0].p, c->f[0].len, &lapno) ||
 			    lapno != sg->number) {
-				st = tb_fail(c->err, TB_ERR_CORRUPT,
-					     "%s:%" PRIu64 ": column 1 'lap': "
-					     "'%.*s', expected %" PRIu32,
-					     c->name, c->rd.line,
-					     (int)(c->f[0].len > 20
-							   ? 20
-							   : c->f[0].len),
-					     c->f[0].p, sg->number);
+				st = tb_fail(
+				    c->err, TB_ERR_CORRUPT,
+				    "%s:%" PRIu64 ": column 1 'lap': "
+				    "'%.*s', expected %" PRIu32,
+				    c->name, c->rd.line,
+				    (int)(c->f[0].len > 20 ? 20 : c->f[0].len),
+				    c->f[0].p, sg->number);
 				goto out;
 			}
 			if ((st = stage_grow(c)) != TB_OK)
@@ -1469,19 +1471,18 @@ static enum tb_status own_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 				if (!parse_num(s->p, s->len, '.', &v) ||
 				    !(ol[li].chans & TB_CHBIT(ch))) {
 					st = tb_fail(
-						c->err, TB_ERR_CORRUPT,
-						"%s:%" PRIu64 ": column %zu "
-						"'%s': '%.*s' is not a number"
-						"%s",
-						c->name, c->rd.line, j + 1,
-						tb_channel_name(
-							(enum tb_channel)ch),
-						(int)(s->len > 40 ? 40
-								  : s->len),
-						s->p,
-						(ol[li].chans & TB_CHBIT(ch))
-							? ""
-							: " of this lap");
+					    c->err, TB_ERR_CORRUPT,
+					    "%s:%" PRIu64 ": column %zu "
+					    "'%s': '%.*s' is not a number"
+					    "%s",
+					    c->name, c->rd.line, j + 1,
+					    tb_channel_name(
+						(enum tb_channel)ch),
+					    (int)(s->len > 40 ? 40 : s->len),
+					    s->p,
+					    (ol[li].chans & TB_CHBIT(ch))
+						? ""
+						: " of this lap");
 					goto out;
 				}
 				c->val[ch][row] = v;
@@ -1506,8 +1507,8 @@ static enum tb_status own_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 			k++;
 		if (k == n)
 			continue;
-		st = tb_fail(c->err, TB_ERR_CORRUPT,
-			     "%s:%" PRIu64 ": %s", c->name, c->rd.line,
+		st = tb_fail(c->err, TB_ERR_CORRUPT, "%s:%" PRIu64 ": %s",
+			     c->name, c->rd.line,
 			     ended ? "text after '# end'"
 				   : "more rows than the lap lines announce");
 		goto out;
@@ -1685,8 +1686,8 @@ static enum tb_status next_content_row(struct csv *c, size_t *nf)
 			raw_line(&c->rd, &p, &n);
 			continue;
 		}
-		enum tb_status st = rd_row(&c->rd, c->name, c->f,
-					   FMT_CSV_COLS_MAX, nf, c->err);
+		enum tb_status st =
+		    rd_row(&c->rd, c->name, c->f, FMT_CSV_COLS_MAX, nf, c->err);
 		if (st != TB_OK)
 			return st;
 		if (*nf && !row_blank(c->f, *nf))
@@ -1736,13 +1737,13 @@ static enum tb_status map_header(struct csv *c)
 			continue;
 		long j = find_col(c, want);
 		if (j < 0)
-			return tb_fail(c->err, TB_ERR_NOTFOUND,
-				       "%s:%" PRIu64 ": no column '%s' (mapped "
-				       "to %s) in the header",
-				       c->name, c->rd.line, want,
-				       s == CH_LAP ? "lap"
-						   : tb_channel_name(
-							     (enum tb_channel)s));
+			return tb_fail(
+			    c->err, TB_ERR_NOTFOUND,
+			    "%s:%" PRIu64 ": no column '%s' (mapped "
+			    "to %s) in the header",
+			    c->name, c->rd.line, want,
+			    s == CH_LAP ? "lap"
+					: tb_channel_name((enum tb_channel)s));
 		char nm[NAME_CAP], unit[24];
 		span_text(&c->f[j], nm, sizeof(nm));
 		classify(nm, unit, sizeof(unit));
@@ -1785,15 +1786,14 @@ static enum tb_status decide_units(struct csv *c)
 		int s = c->mapped[k];
 		if (!unit_conv(family_of(s), c->unit[s], &c->scale[s],
 			       &c->off[s], &c->rule[s]))
-			return tb_fail(c->err, TB_ERR_UNSUPPORTED,
-				       "%s: column %ld '%s': unit '%s' is not "
-				       "understood for %s; map the column or "
-				       "fix its unit",
-				       c->name, c->col[s] + 1, c->colname[s],
-				       c->unit[s],
-				       s == CH_LAP ? "lap"
-						   : tb_channel_name(
-							     (enum tb_channel)s));
+			return tb_fail(
+			    c->err, TB_ERR_UNSUPPORTED,
+			    "%s: column %ld '%s': unit '%s' is not "
+			    "understood for %s; map the column or "
+			    "fix its unit",
+			    c->name, c->col[s] + 1, c->colname[s], c->unit[s],
+			    s == CH_LAP ? "lap"
+					: tb_channel_name((enum tb_channel)s));
 		if (s == TB_CH_SPEED && c->opts->speed_scale > 0) {
 			c->scale[s] = c->opts->speed_scale;
 			c->rule[s] = RULE_FIXED;
@@ -1859,12 +1859,11 @@ static enum tb_status stage_row(struct csv *c, size_t nf, int slot_base,
 		if (!is_missing(sp->p, sp->len) ||
 		    (s == slot_base || s == CH_LAP))
 			return tb_fail(
-				c->err, TB_ERR_CORRUPT,
-				"%s:%" PRIu64 ": column %ld '%s': '%.*s' is "
-				"not a number",
-				c->name, c->rd.line, c->col[s] + 1,
-				c->colname[s],
-				(int)(sp->len > 40 ? 40 : sp->len), sp->p);
+			    c->err, TB_ERR_CORRUPT,
+			    "%s:%" PRIu64 ": column %ld '%s': '%.*s' is "
+			    "not a number",
+			    c->name, c->rd.line, c->col[s] + 1, c->colname[s],
+			    (int)(sp->len > 40 ? 40 : sp->len), sp->p);
 		c->val[s][row] = 0.0;
 	}
 	if (c->col[CH_LAP] >= 0) {
@@ -1914,17 +1913,15 @@ static enum tb_status convert(struct csv *c)
 				c->scale[s] = 0.01;
 			else
 				return tb_fail(
-					c->err, TB_ERR_RANGE,
-					"%s: column %ld '%s': values up to %g "
-					"are neither 0..1 nor 0..100 %%; map "
-					"it or fix its unit",
-					c->name, c->col[s] + 1, c->colname[s],
-					hi);
+				    c->err, TB_ERR_RANGE,
+				    "%s: column %ld '%s': values up to %g "
+				    "are neither 0..1 nor 0..100 %%; map "
+				    "it or fix its unit",
+				    c->name, c->col[s] + 1, c->colname[s], hi);
 			break;
 		case RULE_SPEED:
-			c->scale[s] = (!any || amax <= 100.0)
-					      ? 1.0
-					      : 1.0 / TB_KMH_PER_MS;
+			c->scale[s] =
+			    (!any || amax <= 100.0) ? 1.0 : 1.0 / TB_KMH_PER_MS;
 			break;
 		case RULE_STEER:
 			if (any && amax > 1.01)
@@ -1971,10 +1968,10 @@ static enum tb_status add_seg(struct csv *c, size_t *cap, size_t start,
 	if (end == start)
 		return TB_OK;
 	if (end - start > TB_LAP_MAX_SAMPLES)
-		return tb_fail(c->err, TB_ERR_LIMIT,
-			       "%s: lap %" PRIu32 " has %zu samples, at most %u",
-			       c->name, number, end - start,
-			       TB_LAP_MAX_SAMPLES);
+		return tb_fail(
+		    c->err, TB_ERR_LIMIT,
+		    "%s: lap %" PRIu32 " has %zu samples, at most %u", c->name,
+		    number, end - start, TB_LAP_MAX_SAMPLES);
 	if (c->n_segs == FMT_LAPS_MAX)
 		return tb_fail(c->err, TB_ERR_LIMIT, "%s: more than %u laps",
 			       c->name, FMT_LAPS_MAX);
@@ -1999,8 +1996,7 @@ static enum tb_status cut_laps(struct csv *c)
 		size_t st0 = 0;
 		for (size_t i = 1; i <= c->n_rows && st == TB_OK; i++)
 			if (i == c->n_rows || lv[i] != lv[st0]) {
-				st = add_seg(c, &cap, st0, i,
-					     (uint32_t)lv[st0],
+				st = add_seg(c, &cap, st0, i, (uint32_t)lv[st0],
 					     TB_TIME_UNKNOWN, 0);
 				st0 = i;
 			}
@@ -2010,8 +2006,8 @@ static enum tb_status cut_laps(struct csv *c)
 		const double *t = c->val[TB_CH_TIME];
 		size_t i = 0, st0 = 0;
 		for (size_t b = 0; b <= c->n_beacons && st == TB_OK; b++) {
-			double lim = b < c->n_beacons ? c->beacons[b]
-						      : INFINITY;
+			double lim =
+			    b < c->n_beacons ? c->beacons[b] : INFINITY;
 			while (i < c->n_rows && t[i] < lim)
 				i++;
 			int32_t ms = TB_TIME_UNKNOWN;
@@ -2040,9 +2036,8 @@ static void to_total(struct csv *c)
 	if (moved) {
 		c->val[TB_CH_TOTAL_DIST] = c->val[TB_CH_LAP_DIST];
 		c->col[TB_CH_TOTAL_DIST] = c->col[TB_CH_LAP_DIST];
-		snprintf(c->colname[TB_CH_TOTAL_DIST],
-			 sizeof(c->colname[0]), "%s",
-			 c->colname[TB_CH_LAP_DIST]);
+		snprintf(c->colname[TB_CH_TOTAL_DIST], sizeof(c->colname[0]),
+			 "%s", c->colname[TB_CH_LAP_DIST]);
 	} else {
 		tb_free(c->val[TB_CH_LAP_DIST]);
 	}
@@ -2128,9 +2123,8 @@ static enum tb_status generic_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 	if (c->motec && (st = motec_preamble(c)) != TB_OK)
 		return st;
 	/* Header row (the delimiter is decided on it). */
-	while (c->rd.p < c->rd.end &&
-	       (*c->rd.p == '\n' || *c->rd.p == '\r' ||
-		(!c->motec && *c->rd.p == '#'))) {
+	while (c->rd.p < c->rd.end && (*c->rd.p == '\n' || *c->rd.p == '\r' ||
+				       (!c->motec && *c->rd.p == '#'))) {
 		const char *p;
 		size_t n;
 		raw_line(&c->rd, &p, &n);
@@ -2139,8 +2133,8 @@ static enum tb_status generic_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 	c->dec = c->rd.delim == ';' ? ',' : '.';
 	st = next_content_row(c, &nf);
 	if (st == TB_ERR_EMPTY)
-		return tb_fail(c->err, TB_ERR_TRUNCATED,
-			       "%s: no header row", c->name);
+		return tb_fail(c->err, TB_ERR_TRUNCATED, "%s: no header row",
+			       c->name);
 	if (st != TB_OK)
 		return st;
 	c->n_cols = nf;
@@ -2149,7 +2143,7 @@ static enum tb_status generic_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 		return st;
 	int base = TB_CH_TIME;
 	if (c->col[TB_CH_TIME] < 0 || c->opts->distance_base)
-		base = c->col[TB_CH_LAP_DIST] >= 0 ? TB_CH_LAP_DIST
+		base = c->col[TB_CH_LAP_DIST] >= 0     ? TB_CH_LAP_DIST
 		       : c->col[TB_CH_TOTAL_DIST] >= 0 ? TB_CH_TOTAL_DIST
 						       : -1;
 	if (base < 0 || (base != TB_CH_TIME && c->col[TB_CH_SPEED] < 0))
@@ -2181,8 +2175,8 @@ static enum tb_status generic_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 		return st;
 	double dummy;
 	size_t bc = (size_t)c->col[base];
-	bool units = bc >= nf || !parse_num(c->f[bc].p, c->f[bc].len, c->dec,
-					    &dummy);
+	bool units =
+	    bc >= nf || !parse_num(c->f[bc].p, c->f[bc].len, c->dec, &dummy);
 	if (units) {
 		apply_units_row(c, nf);
 		if ((st = decide_units(c)) != TB_OK)
@@ -2220,7 +2214,8 @@ static enum tb_status generic_parse(struct csv *c, fmt_lap_fn fn, void *ctx)
 	}
 	c->sess.kind = TB_SESSION_UNKNOWN;
 	c->sess.source_uid = hash_bytes(c->buf, c->len);
-	set_str(c->meta.source, sizeof(c->meta.source), c->motec ? "motec-csv" : "csv");
+	set_str(c->meta.source, sizeof(c->meta.source),
+		c->motec ? "motec-csv" : "csv");
 	return build_and_hand(c, fn, ctx);
 }
 
@@ -2281,8 +2276,7 @@ enum tb_status fmt_csv_parse_map(const char *spec, struct fmt_csv_options *o,
 	return TB_OK;
 }
 
-enum tb_status fmt_csv_parse(const uint8_t *buf, size_t len,
-			     const char *name,
+enum tb_status fmt_csv_parse(const uint8_t *buf, size_t len, const char *name,
 			     const struct fmt_csv_options *opts, fmt_lap_fn fn,
 			     void *ctx, const struct fmt_progress *progress,
 			     struct tb_error *err)
@@ -2490,11 +2484,11 @@ bool fmt_csv_sniff(const uint8_t *head, size_t n, const char *path)
 }
 
 const struct fmt_importer fmt_importer_csv = {
-	.version = 1,
-	.name = "csv",
-	.title = "CSV telemetry (trailbrake, MoTeC i2 export, generic)",
-	.sniff = fmt_csv_sniff,
-	.import = csv_import,
+    .version = 1,
+    .name = "csv",
+    .title = "CSV telemetry (trailbrake, MoTeC i2 export, generic)",
+    .sniff = fmt_csv_sniff,
+    .import = csv_import,
 };
 
 /* ------------------------------------------------------------------ */
@@ -2525,8 +2519,10 @@ enum tb_status fmt_csv_write_laps(FILE *f, const struct tb_session_info *s,
 	if (!f || !s || !car || !laps || n == 0)
 		return tb_fail(err, TB_ERR_ARG, "csv writer: nothing to write");
 	if (n > FMT_LAPS_MAX)
-		return tb_fail(err, TB_ERR_LIMIT, "csv writer: %zu laps, at "
-			       "most %u", n, FMT_LAPS_MAX);
+		return tb_fail(err, TB_ERR_LIMIT,
+			       "csv writer: %zu laps, at "
+			       "most %u",
+			       n, FMT_LAPS_MAX);
 	tb_chmask chans = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct tb_lap *l = &laps[k];
@@ -2538,12 +2534,12 @@ enum tb_status fmt_csv_write_laps(FILE *f, const struct tb_session_info *s,
 				if ((l->mask[i] & TB_CHBIT(ch)) &&
 				    !isfinite(l->col[ch][i]))
 					return tb_fail(
-						err, TB_ERR_RANGE,
-						"csv writer: lap %" PRIu32
-						" sample %zu: %s is not finite",
-						l->lap_number, i,
-						tb_channel_name(
-							(enum tb_channel)ch));
+					    err, TB_ERR_RANGE,
+					    "csv writer: lap %" PRIu32
+					    " sample %zu: %s is not finite",
+					    l->lap_number, i,
+					    tb_channel_name(
+						(enum tb_channel)ch));
 		}
 	}
 	char a[3 * TB_NAME_MAX + 1], b[3 * TB_NAME_MAX + 1];

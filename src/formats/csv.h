@@ -80,12 +80,12 @@ struct fmt_csv_options {
 	 * find by name. Mapped columns take their unit as described
 	 * above unless a scale below is set. */
 	const char *map[TB_CH__COUNT];
-	const char *lap_col;   /* lap-number column; NULL = by name */
-	bool distance_base;    /* derive time from distance and speed even
-				* if a time column exists */
-	double speed_scale;    /* speed value x this = m/s; 0 = by unit */
-	double pedal_scale;    /* throttle/brake/clutch x this = 0..1;
-				* 0 = by unit or range */
+	const char *lap_col; /* lap-number column; NULL = by name */
+	bool distance_base;  /* derive time from distance and speed even
+			      * if a time column exists */
+	double speed_scale;  /* speed value x this = m/s; 0 = by unit */
+	double pedal_scale;  /* throttle/brake/clutch x this = 0..1;
+			      * 0 = by unit or range */
 	char names[FMT_CSV_SPEC_MAX]; /* storage for parsed map names */
 };
 
@@ -110,8 +110,7 @@ enum tb_status fmt_csv_import_opts(const char *path,
 
 /* The same over bytes in memory (buf borrowed; name is used in error
  * messages only). */
-enum tb_status fmt_csv_parse(const uint8_t *buf, size_t len,
-			     const char *name,
+enum tb_status fmt_csv_parse(const uint8_t *buf, size_t len, const char *name,
 			     const struct fmt_csv_options *opts, fmt_lap_fn fn,
 			     void *ctx, const struct fmt_progress *progress,
 			     struct tb_error *err) TB_WUR;

@@ -17,10 +17,10 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#define LT_TS_LEN 12		  /* "HH:MM:SS.mmm" */
-#define LT_POS_GAP_MS 2000	  /* interpolate positions over <= 2 s */
-#define LT_PEND_MS 10000	  /* a lap time this late still counts */
-#define LT_SOURCE "f1-livetiming"
+#define LT_TS_LEN     12    /* "HH:MM:SS.mmm" */
+#define LT_POS_GAP_MS 2000  /* interpolate positions over <= 2 s */
+#define LT_PEND_MS    10000 /* a lap time this late still counts */
+#define LT_SOURCE     "f1-livetiming"
 
 /* ------------------------------------------------------------------ */
 /* Small parsers. */
@@ -62,8 +62,7 @@ enum tb_status f1lt_parse_iso8601(const char *s, size_t n, int64_t *ms)
 	    lt_digits(s + 14, n - 14, 2, &m) || s[16] != ':' ||
 	    lt_digits(s + 17, n - 17, 2, &sec))
 		return TB_ERR_FORMAT;
-	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 ||
-	    sec > 60)
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
 		return TB_ERR_FORMAT;
 	i = 19;
 	if (i < n && s[i] == '.') {
@@ -89,8 +88,9 @@ enum tb_status f1lt_parse_iso8601(const char *s, size_t n, int64_t *ms)
 		long oh, om;
 		int sign = s[i] == '-' ? -1 : 1;
 		if (lt_digits(s + i + 1, n - i - 1, 2, &oh) || i + 6 > n ||
-		    s[i + 3] != ':' || lt_digits(s + i + 4, n - i - 4, 2, &om) ||
-		    oh > 23 || om > 59)
+		    s[i + 3] != ':' ||
+		    lt_digits(s + i + 4, n - i - 4, 2, &om) || oh > 23 ||
+		    om > 59)
 			return TB_ERR_FORMAT;
 		off_min = sign * (oh * 60 + om);
 		i += 6;
@@ -98,8 +98,7 @@ enum tb_status f1lt_parse_iso8601(const char *s, size_t n, int64_t *ms)
 	if (i != n)
 		return TB_ERR_FORMAT;
 	int64_t days = lt_days_from_civil(Y, M, D);
-	*ms = ((days * 86400 + h * 3600 + m * 60 + sec) - off_min * 60) *
-		      1000 +
+	*ms = ((days * 86400 + h * 3600 + m * 60 + sec) - off_min * 60) * 1000 +
 	      frac;
 	return TB_OK;
 }
@@ -338,9 +337,10 @@ static enum tb_status lt_each(const struct f1lt_stream *s, bool strings,
 				       s->name, line, len, F1LT_LINE_MAX);
 		int64_t t_ms;
 		if (len <= LT_TS_LEN || lt_parse_ts(p + pos, &t_ms) != 0)
-			return tb_fail(err, len <= LT_TS_LEN && !nl
-						    ? TB_ERR_TRUNCATED
-						    : TB_ERR_FORMAT,
+			return tb_fail(err,
+				       len <= LT_TS_LEN && !nl
+					   ? TB_ERR_TRUNCATED
+					   : TB_ERR_FORMAT,
 				       "%s line %zu: expected a time "
 				       "HH:MM:SS.mmm then a JSON message",
 				       s->name, line);
@@ -428,8 +428,7 @@ static json_t *lt_get(json_t *o, const char *key)
 }
 
 static enum tb_status lt_merge(struct lt_merge_ctx *m, json_t *dst,
-			       json_t *patch, int depth,
-			       struct tb_error *err);
+			       json_t *patch, int depth, struct tb_error *err);
 
 struct lt_merge_kv {
 	struct lt_merge_ctx *m;
@@ -480,16 +479,15 @@ static enum tb_status lt_merge_one(void *ctx, const char *key, json_t *v,
 		return lt_merge(m, cur, v, kv->depth + 1, err);
 	}
 	if (json_object_set(kv->dst, key, v) != 0)
-		return tb_fail(err, TB_ERR_NOMEM, "%s line %zu: state",
-			       m->name, m->line);
+		return tb_fail(err, TB_ERR_NOMEM, "%s line %zu: state", m->name,
+			       m->line);
 	return TB_OK;
 }
 
 /* Deep-merge patch into dst (an object): objects merge key by key,
  * arrays become objects keyed by index, scalars replace. */
 static enum tb_status lt_merge(struct lt_merge_ctx *m, json_t *dst,
-			       json_t *patch, int depth,
-			       struct tb_error *err)
+			       json_t *patch, int depth, struct tb_error *err)
 {
 	if (depth > F1LT_DEPTH_MAX)
 		return tb_fail(err, TB_ERR_LIMIT,
@@ -514,8 +512,8 @@ static enum tb_status lt_state_msg(void *ctx, size_t line, int64_t t_ms,
 	return lt_merge(&c->m, c->state, msg, 0, err);
 }
 
-static enum tb_status lt_load_state(const struct f1lt_stream *s,
-				    json_t **out, struct tb_error *err)
+static enum tb_status lt_load_state(const struct f1lt_stream *s, json_t **out,
+				    struct tb_error *err)
 {
 	struct lt_state_ctx c = {{s->name, 0, 0}, json_object()};
 	*out = NULL;
@@ -555,11 +553,11 @@ struct lt_pos {
 };
 
 struct lt_drv_state {
-	uint32_t nol;	     /* NumberOfLaps so far */
-	int32_t cur[3];	     /* sector times of the lap in progress */
-	bool out, in;	     /* lap in progress left / entered the pits */
-	long last_lap;	     /* index in laps of its last lap, -1 none */
-	bool late_open;	     /* a late sector may still belong to it */
+	uint32_t nol;	/* NumberOfLaps so far */
+	int32_t cur[3]; /* sector times of the lap in progress */
+	bool out, in;	/* lap in progress left / entered the pits */
+	long last_lap;	/* index in laps of its last lap, -1 none */
+	bool late_open; /* a late sector may still belong to it */
 	/* NumberOfLaps moved without a LastLapTime: the line was crossed
 	 * and the time may follow in a later message. */
 	bool pend;
@@ -603,8 +601,8 @@ static int lt_number(const char *key)
 }
 
 /* Index of the driver with racing number key, added if new. */
-static enum tb_status lt_driver(struct lt_sess *s, const char *key,
-				size_t *idx, struct tb_error *err)
+static enum tb_status lt_driver(struct lt_sess *s, const char *key, size_t *idx,
+				struct tb_error *err)
 {
 	int num = lt_number(key);
 	if (num < 0)
@@ -643,8 +641,8 @@ static bool lt_true(json_t *o, const char *key)
 /* Timing string field "Value" of node o: ms, or TB_TIME_UNKNOWN when
  * absent or empty. A malformed time is an error. */
 static enum tb_status lt_value_ms(struct lt_sess *s, json_t *o,
-				  const char *what, bool *present,
-				  int32_t *ms, struct tb_error *err)
+				  const char *what, bool *present, int32_t *ms,
+				  struct tb_error *err)
 {
 	json_t *v = lt_get(o, "Value");
 	*present = v != NULL;
@@ -702,7 +700,7 @@ static enum tb_status lt_sectors(struct lt_sess *s, size_t d, json_t *secs,
 		if (!o)
 			continue;
 		enum tb_status st =
-			lt_value_ms(s, o, "Sectors", &present, &ms, err);
+		    lt_value_ms(s, o, "Sectors", &present, &ms, err);
 		if (st != TB_OK)
 			return st;
 		if (ms == TB_TIME_UNKNOWN)
@@ -715,9 +713,8 @@ static enum tb_status lt_sectors(struct lt_sess *s, size_t d, json_t *secs,
 			continue;
 		}
 		struct lt_lap *last =
-			ds->last_lap >= 0 ? &s->laps[ds->last_lap] : NULL;
-		if (ds->late_open && last &&
-		    last->sec[k] == TB_TIME_UNKNOWN &&
+		    ds->last_lap >= 0 ? &s->laps[ds->last_lap] : NULL;
+		if (ds->late_open && last && last->sec[k] == TB_TIME_UNKNOWN &&
 		    ds->cur[k] == TB_TIME_UNKNOWN)
 			last->sec[k] = ms;
 		else
@@ -729,8 +726,7 @@ static enum tb_status lt_sectors(struct lt_sess *s, size_t d, json_t *secs,
 /* One car's TimingData patch at time t. Order matters: the lap is
  * closed with the flags of the lap it ends, then the next starts. */
 static enum tb_status lt_timing_car(struct lt_sess *s, const char *key,
-				    json_t *p, int64_t t,
-				    struct tb_error *err)
+				    json_t *p, int64_t t, struct tb_error *err)
 {
 	size_t d;
 	enum tb_status st = lt_driver(s, key, &d, err);
@@ -787,8 +783,8 @@ static enum tb_status lt_timing_car(struct lt_sess *s, const char *key,
 			    t - ds->pend_t <= LT_PEND_MS) {
 				/* The time of the crossing seen before. */
 				l.lap_no = ds->pend_no;
-				l.flags = ds->pend_flags | (ds->in ? TB_LAP_IN
-								   : 0);
+				l.flags =
+				    ds->pend_flags | (ds->in ? TB_LAP_IN : 0);
 				for (int k = 0; k < 3; k++)
 					if (ds->pend_sec[k] != TB_TIME_UNKNOWN)
 						l.sec[k] = ds->pend_sec[k];
@@ -806,8 +802,8 @@ static enum tb_status lt_timing_car(struct lt_sess *s, const char *key,
 		ds->pend_t = t;
 		ds->pend_no = prev_nol + (s->race ? 1 : 0);
 		memcpy(ds->pend_sec, ds->cur, sizeof(ds->pend_sec));
-		ds->pend_flags = (ds->out ? TB_LAP_OUT : 0) |
-				 (ds->in ? TB_LAP_IN : 0);
+		ds->pend_flags =
+		    (ds->out ? TB_LAP_OUT : 0) | (ds->in ? TB_LAP_IN : 0);
 	}
 	if (have_llt || nol_moved) {
 		ds->out = ds->in = false;
@@ -857,14 +853,13 @@ static enum tb_status lt_timing_msg(void *ctx, size_t line, int64_t t_ms,
 /* ------------------------------------------------------------------ */
 /* Car data and positions (".z"). */
 
-static enum tb_status lt_z_json(struct lt_sess *s, json_t *msg,
-				json_t **out, struct tb_error *err)
+static enum tb_status lt_z_json(struct lt_sess *s, json_t *msg, json_t **out,
+				struct tb_error *err)
 {
 	struct tb_error e2;
 	s->zbuf.len = 0;
-	enum tb_status st =
-		f1lt_z_inflate(json_string_value(msg), json_string_length(msg),
-			       &s->zbuf, &e2);
+	enum tb_status st = f1lt_z_inflate(
+	    json_string_value(msg), json_string_length(msg), &s->zbuf, &e2);
 	if (st != TB_OK)
 		return tb_fail(err, st, "%s line %zu: %s", s->cur_name,
 			       s->cur_line, e2.msg);
@@ -917,13 +912,12 @@ static enum tb_status lt_grow(void **p, size_t *cap, size_t n, size_t sz)
 	return TB_OK;
 }
 
-static enum tb_status lt_count_sample(struct lt_sess *s,
-				      struct tb_error *err)
+static enum tb_status lt_count_sample(struct lt_sess *s, struct tb_error *err)
 {
 	if (++s->n_samples > F1LT_SAMPLES_MAX)
 		return tb_fail(err, TB_ERR_LIMIT,
-			       "%s line %zu: more than %u samples",
-			       s->cur_name, s->cur_line, F1LT_SAMPLES_MAX);
+			       "%s line %zu: more than %u samples", s->cur_name,
+			       s->cur_line, F1LT_SAMPLES_MAX);
 	return TB_OK;
 }
 
@@ -931,8 +925,8 @@ static enum tb_status lt_count_sample(struct lt_sess *s,
  * 4 throttle, 5 brake, 45 drs. */
 static const char *const lt_chan_keys[6] = {"0", "2", "3", "4", "5", "45"};
 
-static enum tb_status lt_car_entry(struct lt_sess *s, json_t *e,
-				   int64_t t_ms, struct tb_error *err)
+static enum tb_status lt_car_entry(struct lt_sess *s, json_t *e, int64_t t_ms,
+				   struct tb_error *err)
 {
 	int64_t utc;
 	enum tb_status st = lt_utc(s, e, "Utc", &utc, err);
@@ -986,8 +980,8 @@ static enum tb_status lt_car_entry(struct lt_sess *s, json_t *e,
 	return TB_OK;
 }
 
-static enum tb_status lt_pos_entry(struct lt_sess *s, json_t *e,
-				   int64_t t_ms, struct tb_error *err)
+static enum tb_status lt_pos_entry(struct lt_sess *s, json_t *e, int64_t t_ms,
+				   struct tb_error *err)
 {
 	int64_t utc;
 	enum tb_status st = lt_utc(s, e, "Timestamp", &utc, err);
@@ -1101,14 +1095,12 @@ static void lt_sort_samples(struct lt_sess *s)
 		for (size_t i = 1; i < ds->n_car && sorted; i++)
 			sorted = ds->car[i - 1].utc <= ds->car[i].utc;
 		if (!sorted)
-			qsort(ds->car, ds->n_car, sizeof(*ds->car),
-			      lt_cmp_car);
+			qsort(ds->car, ds->n_car, sizeof(*ds->car), lt_cmp_car);
 		sorted = true;
 		for (size_t i = 1; i < ds->n_pos && sorted; i++)
 			sorted = ds->pos[i - 1].utc <= ds->pos[i].utc;
 		if (!sorted)
-			qsort(ds->pos, ds->n_pos, sizeof(*ds->pos),
-			      lt_cmp_pos);
+			qsort(ds->pos, ds->n_pos, sizeof(*ds->pos), lt_cmp_pos);
 	}
 }
 
@@ -1287,13 +1279,11 @@ static enum tb_status lt_rc_msg(void *ctx, size_t line, int64_t t_ms,
 {
 	struct lt_lines_ctx c = {ctx, t_ms};
 	(void)line;
-	return lt_each_kv(json_object_get(msg, "Messages"), lt_rc_one, &c,
-			  err);
+	return lt_each_kv(json_object_get(msg, "Messages"), lt_rc_one, &c, err);
 }
 
 /* Final BestLapTime / NumberOfLaps per car from the merged state. */
-static enum tb_status lt_final_timing(struct lt_sess *s,
-				      struct tb_error *err)
+static enum tb_status lt_final_timing(struct lt_sess *s, struct tb_error *err)
 {
 	json_t *lines = json_object_get(s->timing, "Lines");
 	const char *key;
@@ -1329,14 +1319,13 @@ static enum tb_status lt_push(struct tb_lap *lap, const struct tb_frame *f,
 {
 	enum tb_status st = tb_lap_push(lap, f);
 	if (st != TB_OK)
-		return tb_fail(err, st, "lap %u: %zu samples",
-			       lap->lap_number, lap->n);
+		return tb_fail(err, st, "lap %u: %zu samples", lap->lap_number,
+			       lap->n);
 	return TB_OK;
 }
 
 /* Position of driver ds at utc, interpolated; false when unknown. */
-static bool lt_pos_at(const struct lt_drv_state *ds, int64_t utc,
-		      double xyz[3])
+static bool lt_pos_at(const struct lt_drv_state *ds, int64_t utc, double xyz[3])
 {
 	size_t lo = 0, hi = ds->n_pos;
 	while (lo < hi) {
@@ -1488,7 +1477,7 @@ static enum tb_status lt_emit(struct lt_sess *s, f1lt_lap_fn fn, void *ctx,
 		const struct lt_lap *l = &s->laps[i];
 		struct tb_lap *lap = &laps[i];
 		lap->car_index =
-			(uint8_t)(s->res->drivers[l->drv].race_number & 0xff);
+		    (uint8_t)(s->res->drivers[l->drv].race_number & 0xff);
 		lap->lap_number = l->lap_no;
 		lap->lap_time_ms = l->time_ms;
 		memcpy(lap->sector_ms, l->sec, sizeof(lap->sector_ms));
@@ -1532,9 +1521,8 @@ static void lt_sess_release(struct lt_sess *s)
 	tb_buf_release(&s->zbuf);
 }
 
-static enum tb_status lt_stream(struct lt_sess *s,
-				const struct f1lt_stream *in, bool z,
-				lt_msg_fn fn, size_t *n_msgs,
+static enum tb_status lt_stream(struct lt_sess *s, const struct f1lt_stream *in,
+				bool z, lt_msg_fn fn, size_t *n_msgs,
 				struct tb_error *err)
 {
 	if (!in->p)
@@ -1624,14 +1612,13 @@ enum lt_kind {
 
 /* FastF1's cache names and the timing server's names. */
 static const char *const lt_names[LT__COUNT][2] = {
-	[LT_TIMING] = {"timing_data.raw", "TimingData.jsonStream"},
-	[LT_DRIVERS] = {"driver_list.raw", "DriverList.jsonStream"},
-	[LT_SESSION] = {"session_info.raw", "SessionInfo.jsonStream"},
-	[LT_LAPCOUNT] = {"lap_count.raw", "LapCount.jsonStream"},
-	[LT_RC] = {"race_control_messages.raw",
-		   "RaceControlMessages.jsonStream"},
-	[LT_CAR] = {"car_data.raw", "CarData.z.jsonStream"},
-	[LT_POS] = {"position.raw", "Position.z.jsonStream"},
+    [LT_TIMING] = {"timing_data.raw", "TimingData.jsonStream"},
+    [LT_DRIVERS] = {"driver_list.raw", "DriverList.jsonStream"},
+    [LT_SESSION] = {"session_info.raw", "SessionInfo.jsonStream"},
+    [LT_LAPCOUNT] = {"lap_count.raw", "LapCount.jsonStream"},
+    [LT_RC] = {"race_control_messages.raw", "RaceControlMessages.jsonStream"},
+    [LT_CAR] = {"car_data.raw", "CarData.z.jsonStream"},
+    [LT_POS] = {"position.raw", "Position.z.jsonStream"},
 };
 
 static struct f1lt_stream *lt_slot(struct f1lt_input *in, enum lt_kind k)
@@ -1732,8 +1719,9 @@ enum tb_status f1lt_input_load(const char *path, struct f1lt_input *in,
 	 * leads to the timing stream next to it; a file of another name is
 	 * the timing stream itself. */
 	size_t bl = strlen(base);
-	bool stream_name = (bl > 4 && strcmp(base + bl - 4, ".raw") == 0) ||
-			   (bl > 11 && strcmp(base + bl - 11, ".jsonStream") == 0);
+	bool stream_name =
+	    (bl > 4 && strcmp(base + bl - 4, ".raw") == 0) ||
+	    (bl > 11 && strcmp(base + bl - 11, ".jsonStream") == 0);
 	int given = LT_TIMING;
 	if (stream_name && strcmp(base, lt_names[LT_TIMING][0]) != 0 &&
 	    strcmp(base, lt_names[LT_TIMING][1]) != 0)
@@ -1792,12 +1780,10 @@ struct lt_adapt {
 	void *ctx;
 };
 
-static enum tb_status lt_adapt_fn(void *ctx,
-				  const struct tb_session_info *session,
-				  const struct tb_car_info *car,
-				  struct tb_lap *lap,
-				  const struct fmt_lap_meta *meta,
-				  const struct f1lt_lap_info *info)
+static enum tb_status
+lt_adapt_fn(void *ctx, const struct tb_session_info *session,
+	    const struct tb_car_info *car, struct tb_lap *lap,
+	    const struct fmt_lap_meta *meta, const struct f1lt_lap_info *info)
 {
 	struct lt_adapt *a = ctx;
 	(void)info;
@@ -1824,10 +1810,10 @@ static enum tb_status lt_import(const char *path, fmt_lap_fn fn, void *ctx,
 }
 
 const struct fmt_importer fmt_importer_f1_livetiming = {
-	.version = 1,
-	.name = "f1-livetiming",
-	.title = "F1 live-timing archive (TimingData.jsonStream / "
-		 "FastF1 .raw)",
-	.sniff = lt_sniff,
-	.import = lt_import,
+    .version = 1,
+    .name = "f1-livetiming",
+    .title = "F1 live-timing archive (TimingData.jsonStream / "
+	     "FastF1 .raw)",
+    .sniff = lt_sniff,
+    .import = lt_import,
 };

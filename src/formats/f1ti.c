@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #define PATH_CAP 4096
-#define KEY_CAP 128 /* dataKey */
+#define KEY_CAP	 128		    /* dataKey */
 #define SIDE_MAX ((size_t)16 << 20) /* laptimes.json, drivers.json */
 
 bool fmt_f1ti_brake_is_binary(const char *source)
@@ -49,7 +49,8 @@ static enum tb_status slurp(const char *path, size_t cap, uint8_t **out,
 	*len = 0;
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return tb_fail(err, errno == ENOENT ? TB_ERR_NOTFOUND : TB_ERR_IO,
+		return tb_fail(err,
+			       errno == ENOENT ? TB_ERR_NOTFOUND : TB_ERR_IO,
 			       "%s: cannot open: %s", path, strerror(errno));
 	struct stat sb;
 	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -88,12 +89,14 @@ static enum tb_status load_json(const uint8_t *buf, size_t len,
 		return tb_fail(err, TB_ERR_LIMIT, "%s: %zu bytes, at most %zu",
 			       name, len, FMT_F1TI_JSON_MAX);
 	json_error_t je;
-	json_t *root = json_loadb((const char *)buf, len,
-				  JSON_REJECT_DUPLICATES, &je);
+	json_t *root =
+	    json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
-		bool cut = je.position >= (int)len ||
-			   strstr(je.text, "end of file") != NULL ||
-			   strstr(je.text, "premature") != NULL;
+		/* Input ending early (a cut file) vs bad content. */
+		bool cut = strstr(je.text, "near end of file") != NULL ||
+			   strstr(je.text, "premature end of input") != NULL ||
+			   (strstr(je.text, "invalid token") != NULL &&
+			    je.position >= 0 && (size_t)je.position >= len);
 		return tb_fail(err, cut ? TB_ERR_TRUNCATED : TB_ERR_CORRUPT,
 			       "%s:%d:%d: JSON: %s", name, je.line, je.column,
 			       je.text);
@@ -125,16 +128,16 @@ static const struct {
 	enum conv conv;
 	double lo, hi; /* accepted raw range */
 } tel_keys[] = {
-	{"speed", TB_CH_SPEED, C_KMH, 0.0, 500.0},
-	{"rpm", TB_CH_RPM, C_PLAIN, 0.0, 25000.0},
-	{"gear", TB_CH_GEAR, C_GEAR, -1.0, 9.0},
-	{"throttle", TB_CH_THROTTLE, C_PCT, 0.0, 105.0},
-	{"brake", TB_CH_BRAKE, C_BRAKE, 0.0, 1.0},
-	{"drs", TB_CH_DRS, C_DRS, 0.0, 255.0},
-	{"distance", TB_CH_LAP_DIST, C_PLAIN, -1e6, 1e6},
-	{"x", TB_CH_POS_X, C_DECI, -1e7, 1e7},
-	{"y", TB_CH_POS_Y, C_DECI, -1e7, 1e7},
-	{"z", TB_CH_POS_Z, C_DECI, -1e7, 1e7},
+    {"speed", TB_CH_SPEED, C_KMH, 0.0, 500.0},
+    {"rpm", TB_CH_RPM, C_PLAIN, 0.0, 25000.0},
+    {"gear", TB_CH_GEAR, C_GEAR, -1.0, 9.0},
+    {"throttle", TB_CH_THROTTLE, C_PCT, 0.0, 105.0},
+    {"brake", TB_CH_BRAKE, C_BRAKE, 0.0, 1.0},
+    {"drs", TB_CH_DRS, C_DRS, 0.0, 255.0},
+    {"distance", TB_CH_LAP_DIST, C_PLAIN, -1e6, 1e6},
+    {"x", TB_CH_POS_X, C_DECI, -1e7, 1e7},
+    {"y", TB_CH_POS_Y, C_DECI, -1e7, 1e7},
+    {"z", TB_CH_POS_Z, C_DECI, -1e7, 1e7},
 };
 #define N_TEL_KEYS (sizeof(tel_keys) / sizeof(tel_keys[0]))
 
@@ -212,8 +215,8 @@ static bool tel_value(const json_t *e, size_t k, size_t i, const char *name,
 				      name, tel_keys[k].key, i, raw);
 			return false;
 		}
-		*v = tel_keys[k].conv == C_DRS ? (raw >= 10.0 ? 1.0 : 0.0)
-					       : raw;
+		*v =
+		    tel_keys[k].conv == C_DRS ? (raw >= 10.0 ? 1.0 : 0.0) : raw;
 		break;
 	case C_DECI:
 		*v = raw / 10.0;
@@ -234,9 +237,8 @@ static enum tb_status tel_fill(json_t *tel, const char *name,
 		return tb_fail(err, TB_ERR_CORRUPT, "%s: tel.time is empty",
 			       name);
 	if (n > TB_LAP_MAX_SAMPLES)
-		return tb_fail(err, TB_ERR_LIMIT,
-			       "%s: %zu samples, at most %u", name, n,
-			       TB_LAP_MAX_SAMPLES);
+		return tb_fail(err, TB_ERR_LIMIT, "%s: %zu samples, at most %u",
+			       name, n, TB_LAP_MAX_SAMPLES);
 	json_t *arr[N_TEL_KEYS];
 	tb_chmask chans = TB_CHBIT(TB_CH_TIME) | TB_CHBIT(TB_CH_LAP_TIME);
 	for (size_t k = 0; k < N_TEL_KEYS; k++) {
@@ -387,20 +389,18 @@ enum tb_status fmt_f1ti_parse_laptimes(const uint8_t *buf, size_t len,
 	enum tb_status st = load_json(buf, len, name, &root, err);
 	if (st != TB_OK)
 		return st;
-	static const char *const keys[] = {"time", "stint", "s1", "s2",
-					   "s3"};
+	static const char *const keys[] = {"time", "stint", "s1", "s2", "s3"};
 	json_t *lap = json_object_get(root, "lap"), *a[5];
 	if (!json_is_array(lap)) {
 		st = tb_fail(err, TB_ERR_FORMAT,
-			     "%s: no \"lap\" array: not a laptimes.json",
-			     name);
+			     "%s: no \"lap\" array: not a laptimes.json", name);
 		goto out;
 	}
 	size_t n = json_array_size(lap);
 	for (int k = 0; k < 5; k++) {
 		a[k] = json_object_get(root, keys[k]);
-		if (a[k] && (!json_is_array(a[k]) ||
-			     json_array_size(a[k]) != n)) {
+		if (a[k] &&
+		    (!json_is_array(a[k]) || json_array_size(a[k]) != n)) {
 			st = tb_fail(err, TB_ERR_CORRUPT,
 				     "%s: \"%s\" is not an array of %zu "
 				     "values (as \"lap\")",
@@ -442,7 +442,8 @@ enum tb_status fmt_f1ti_parse_laptimes(const uint8_t *buf, size_t len,
 	if (a[1]) {
 		int64_t s, prev = -1, next = -1;
 		if (!stint_of(json_array_get(a[1], at), &s) ||
-		    (at > 0 && !stint_of(json_array_get(a[1], at - 1), &prev)) ||
+		    (at > 0 &&
+		     !stint_of(json_array_get(a[1], at - 1), &prev)) ||
 		    (at + 1 < n &&
 		     !stint_of(json_array_get(a[1], at + 1), &next))) {
 			st = tb_fail(err, TB_ERR_CORRUPT,
@@ -483,8 +484,8 @@ enum tb_status fmt_f1ti_parse_drivers(const uint8_t *buf, size_t len,
 	json_t *drv = json_object_get(root, "drivers");
 	if (!json_is_array(drv)) {
 		json_decref(root);
-		return tb_fail(err, TB_ERR_FORMAT,
-			       "%s: no \"drivers\" array", name);
+		return tb_fail(err, TB_ERR_FORMAT, "%s: no \"drivers\" array",
+			       name);
 	}
 	size_t n = json_array_size(drv);
 	for (size_t i = 0; i < n; i++) {
@@ -572,7 +573,8 @@ static bool is_code(const char *s)
 	if (n < 2 || n > 4)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
 			return false;
 	return true;
 }
@@ -738,8 +740,7 @@ static enum tb_status load_one(const char *path, struct ti_lap *t,
 
 /* Parse every path, then hand every lap over (nothing on failure). */
 static enum tb_status import_paths(const char *const *paths, size_t n,
-				   fmt_lap_fn fn,
-				   void *ctx,
+				   fmt_lap_fn fn, void *ctx,
 				   const struct fmt_progress *progress,
 				   struct tb_error *err)
 {
@@ -915,9 +916,9 @@ bool fmt_f1ti_sniff(const uint8_t *head, size_t n, const char *path)
 }
 
 const struct fmt_importer fmt_importer_f1_tracinginsights = {
-	.version = 1,
-	.name = "f1-tracinginsights",
-	.title = "F1 telemetry JSON (TracingInsights <lap>_tel.json)",
-	.sniff = fmt_f1ti_sniff,
-	.import = f1ti_import,
+    .version = 1,
+    .name = "f1-tracinginsights",
+    .title = "F1 telemetry JSON (TracingInsights <lap>_tel.json)",
+    .sniff = fmt_f1ti_sniff,
+    .import = f1ti_import,
 };

@@ -45,7 +45,7 @@
 
 #include "formats.h"
 
-#define FMT_F1TI_JSON_MAX ((size_t)64 << 20) /* one JSON file */
+#define FMT_F1TI_JSON_MAX  ((size_t)64 << 20) /* one JSON file */
 #define FMT_F1TI_DIR_DEPTH 3 /* folder levels searched for *_tel.json */
 
 extern const struct fmt_importer fmt_importer_f1_tracinginsights;
@@ -63,8 +63,8 @@ struct fmt_f1ti_lapinfo {
 	bool found;	     /* the lap is listed */
 	int32_t lap_time_ms; /* TB_TIME_UNKNOWN for "None" */
 	int32_t sector_ms[3];
-	uint32_t stint;	     /* 0 unknown */
-	uint32_t flags;	     /* TB_LAP_OUT / TB_LAP_IN from stints */
+	uint32_t stint; /* 0 unknown */
+	uint32_t flags; /* TB_LAP_OUT / TB_LAP_IN from stints */
 };
 
 /* Parse one tel JSON (buf borrowed, name for messages) into lap (which

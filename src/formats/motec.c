@@ -1421,8 +1421,10 @@ static enum tb_status ld_segments(const struct ld_file *f,
 				int64_t e_us = ldx->marker_us[j + 1];
 				uint64_t k1 = us_to_k(e_us, f->rate);
 				g.k1 = k1 > N ? N : k1;
-				g.lap_time_ms =
-				    (int32_t)((e_us - s_us + 500) / 1000);
+				int64_t ms = (e_us - s_us + 500) / 1000;
+				g.lap_time_ms = ms <= INT32_MAX
+						    ? (int32_t)ms
+						    : TB_TIME_UNKNOWN;
 				g.flags = k1 > N ? TB_LAP_INCOMPLETE : 0;
 			}
 			if (g.k0 >= g.k1)
@@ -1562,7 +1564,7 @@ enum tb_status fmt_motec_parse(const uint8_t *buf, size_t len, const char *name,
 		st = tb_fail(err, TB_ERR_NOMEM, "%s: out of memory", name);
 		goto out;
 	}
-	size_t n_seg;
+	size_t n_seg = 0;
 	st = ld_segments(&f, ldx, seg, &n_seg, err);
 	if (st != TB_OK)
 		goto out;

@@ -11,28 +11,28 @@
 
 #include <jansson.h>
 
-#define OPENF1_BASE_URL "https://api.openf1.org/v1"
+#define OPENF1_BASE_URL	    "https://api.openf1.org/v1"
 #define OPENF1_RESPONSE_MAX (256u << 20) /* one response body */
-#define OPENF1_ROWS_MAX 2000000u	 /* rows of one typed answer */
+#define OPENF1_ROWS_MAX	    2000000u	 /* rows of one typed answer */
 
 /* Client settings; zero fields take the defaults in brackets. Strings
  * are copied by openf1_create. */
 struct openf1_config {
-	const char *base_url;	/* [OPENF1_BASE_URL], no trailing '/' */
-	const char *cache_dir;	/* NULL: no cache; created if missing */
+	const char *base_url;	 /* [OPENF1_BASE_URL], no trailing '/' */
+	const char *cache_dir;	 /* NULL: no cache; created if missing */
 	long connect_timeout_ms; /* [10000] */
-	long timeout_ms;	/* whole request [60000] */
-	size_t max_response;	/* [OPENF1_RESPONSE_MAX] */
-	double max_rps;		/* requests per second [3] */
-	int max_retries;	/* retries after 429 / 503 [4] */
-	long backoff_ms;	/* first retry wait, doubles [500] */
+	long timeout_ms;	 /* whole request [60000] */
+	size_t max_response;	 /* [OPENF1_RESPONSE_MAX] */
+	double max_rps;		 /* requests per second [3] */
+	int max_retries;	 /* retries after 429 / 503 [4] */
+	long backoff_ms;	 /* first retry wait, doubles [500] */
 };
 
 /* Counters, for callers and tests. */
 struct openf1_stats {
-	unsigned long requests;	 /* HTTP requests sent */
+	unsigned long requests;	  /* HTTP requests sent */
 	unsigned long cache_hits; /* answered from the cache */
-	unsigned long retries;	 /* requests repeated after 429/503 */
+	unsigned long retries;	  /* requests repeated after 429/503 */
 };
 
 struct openf1;
@@ -73,9 +73,9 @@ struct openf1_driver {
 
 struct openf1_lap {
 	int lap_number;
-	int64_t date_start_ms;	/* 0 unknown (often lap 1) */
-	int32_t duration_ms;	/* TB_TIME_UNKNOWN when null */
-	int32_t sector_ms[3];	/* TB_TIME_UNKNOWN when null */
+	int64_t date_start_ms; /* 0 unknown (often lap 1) */
+	int32_t duration_ms;   /* TB_TIME_UNKNOWN when null */
+	int32_t sector_ms[3];  /* TB_TIME_UNKNOWN when null */
 	bool pit_out;
 };
 
@@ -99,16 +99,15 @@ enum tb_status openf1_driver_get(struct openf1 *c, int session_key,
 				 struct tb_error *err) TB_WUR;
 /* Rows of a driver in a session, sorted by time (laps by number); *out
  * is tb_malloc'd (tb_free it), NULL when n == 0. */
-enum tb_status openf1_laps(struct openf1 *c, int session_key,
-			   int driver_number, struct openf1_lap **out,
-			   size_t *n, struct tb_error *err) TB_WUR;
+enum tb_status openf1_laps(struct openf1 *c, int session_key, int driver_number,
+			   struct openf1_lap **out, size_t *n,
+			   struct tb_error *err) TB_WUR;
 enum tb_status openf1_car_data(struct openf1 *c, int session_key,
 			       int driver_number, struct openf1_car **out,
 			       size_t *n, struct tb_error *err) TB_WUR;
 enum tb_status openf1_location(struct openf1 *c, int session_key,
-			       int driver_number,
-			       struct openf1_location **out, size_t *n,
-			       struct tb_error *err) TB_WUR;
+			       int driver_number, struct openf1_location **out,
+			       size_t *n, struct tb_error *err) TB_WUR;
 
 /* Fetch a driver's session and build its laps: each /laps row cut from
  * date_start for lap_duration (to the ms; a null duration ends the lap
@@ -118,7 +117,7 @@ enum tb_status openf1_location(struct openf1 *c, int session_key,
  * them by date (1/10 m -> m). Everything is fetched and built before the
  * first lap is handed to fn. */
 enum tb_status openf1_import_laps(struct openf1 *c, int session_key,
-				  int driver_number, fmt_lap_fn fn,
-				  void *ctx, struct tb_error *err) TB_WUR;
+				  int driver_number, fmt_lap_fn fn, void *ctx,
+				  struct tb_error *err) TB_WUR;
 
 #endif /* TB_FORMATS_OPENF1_H */

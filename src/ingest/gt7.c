@@ -40,70 +40,70 @@
  * '~': 0x13C u8 throttle filtered  0x13D brake filtered  0x13E, 0x13F u8
  *      0x140 f32 torque vector x4  0x150 energy recovery  0x154 unknown */
 
-#define OFF_MAGIC 0x00
-#define OFF_POS 0x04
-#define OFF_VEL 0x10
-#define OFF_ROT 0x1C
-#define OFF_NORTH 0x28
-#define OFF_ANG_VEL 0x2C
+#define OFF_MAGIC	0x00
+#define OFF_POS		0x04
+#define OFF_VEL		0x10
+#define OFF_ROT		0x1C
+#define OFF_NORTH	0x28
+#define OFF_ANG_VEL	0x2C
 #define OFF_BODY_HEIGHT 0x38
-#define OFF_RPM 0x3C
-#define OFF_IV 0x40
-#define OFF_FUEL 0x44
-#define OFF_FUEL_CAP 0x48
-#define OFF_SPEED 0x4C
-#define OFF_BOOST 0x50
-#define OFF_OIL_PRESS 0x54
-#define OFF_WATER 0x58
-#define OFF_OIL_TEMP 0x5C
-#define OFF_TYRE_TEMP 0x60
-#define OFF_TICK 0x70
-#define OFF_LAP 0x74
-#define OFF_TOTAL_LAPS 0x76
-#define OFF_BEST 0x78
-#define OFF_LAST 0x7C
-#define OFF_TOD 0x80
-#define OFF_POSITION 0x84
-#define OFF_N_CARS 0x86
-#define OFF_ALERT_MIN 0x88
-#define OFF_ALERT_MAX 0x8A
-#define OFF_TOP_SPEED 0x8C
-#define OFF_FLAGS 0x8E
-#define OFF_GEAR 0x90
-#define OFF_THROTTLE 0x91
-#define OFF_BRAKE 0x92
-#define OFF_PAD93 0x93
-#define OFF_ROAD_PLANE 0x94
-#define OFF_ROAD_DIST 0xA0
-#define OFF_WHEEL_RPS 0xA4
+#define OFF_RPM		0x3C
+#define OFF_IV		0x40
+#define OFF_FUEL	0x44
+#define OFF_FUEL_CAP	0x48
+#define OFF_SPEED	0x4C
+#define OFF_BOOST	0x50
+#define OFF_OIL_PRESS	0x54
+#define OFF_WATER	0x58
+#define OFF_OIL_TEMP	0x5C
+#define OFF_TYRE_TEMP	0x60
+#define OFF_TICK	0x70
+#define OFF_LAP		0x74
+#define OFF_TOTAL_LAPS	0x76
+#define OFF_BEST	0x78
+#define OFF_LAST	0x7C
+#define OFF_TOD		0x80
+#define OFF_POSITION	0x84
+#define OFF_N_CARS	0x86
+#define OFF_ALERT_MIN	0x88
+#define OFF_ALERT_MAX	0x8A
+#define OFF_TOP_SPEED	0x8C
+#define OFF_FLAGS	0x8E
+#define OFF_GEAR	0x90
+#define OFF_THROTTLE	0x91
+#define OFF_BRAKE	0x92
+#define OFF_PAD93	0x93
+#define OFF_ROAD_PLANE	0x94
+#define OFF_ROAD_DIST	0xA0
+#define OFF_WHEEL_RPS	0xA4
 #define OFF_TYRE_RADIUS 0xB4
-#define OFF_SUSP 0xC4
-#define OFF_UNKNOWN_D4 0xD4
-#define OFF_CLUTCH 0xF4
-#define OFF_CLUTCH_ENG 0xF8
-#define OFF_RPM_CLUTCH 0xFC
-#define OFF_TRANS_TOP 0x100
-#define OFF_GEAR_RATIO 0x104
-#define OFF_CAR_CODE 0x124
-#define OFF_STEER 0x128
-#define OFF_STEER_VEL 0x12C
-#define OFF_SWAY 0x130
-#define OFF_HEAVE 0x134
-#define OFF_SURGE 0x138
-#define OFF_THR_FILT 0x13C
-#define OFF_BRK_FILT 0x13D
-#define OFF_UNK_13E 0x13E
-#define OFF_UNK_13F 0x13F
-#define OFF_TORQUE_VEC 0x140
-#define OFF_ENERGY 0x150
-#define OFF_UNK_154 0x154
+#define OFF_SUSP	0xC4
+#define OFF_UNKNOWN_D4	0xD4
+#define OFF_CLUTCH	0xF4
+#define OFF_CLUTCH_ENG	0xF8
+#define OFF_RPM_CLUTCH	0xFC
+#define OFF_TRANS_TOP	0x100
+#define OFF_GEAR_RATIO	0x104
+#define OFF_CAR_CODE	0x124
+#define OFF_STEER	0x128
+#define OFF_STEER_VEL	0x12C
+#define OFF_SWAY	0x130
+#define OFF_HEAVE	0x134
+#define OFF_SURGE	0x138
+#define OFF_THR_FILT	0x13C
+#define OFF_BRK_FILT	0x13D
+#define OFF_UNK_13E	0x13E
+#define OFF_UNK_13F	0x13F
+#define OFF_TORQUE_VEC	0x140
+#define OFF_ENERGY	0x150
+#define OFF_UNK_154	0x154
 
 /* Keys: the first 32 bytes of the games' strings (gt7.h). */
 static const uint8_t key_gt7[32] = "Simulator Interface Packet GT7 v";
 static const uint8_t key_gts[32] = "Simulator Interface Packet ver 0";
 
 static const size_t sizes[GT7_VARIANT__COUNT] = {GT7_SIZE_A, GT7_SIZE_B,
-						  GT7_SIZE_TILDE};
+						 GT7_SIZE_TILDE};
 static const char chars[GT7_VARIANT__COUNT] = {'A', 'B', '~'};
 static const uint32_t masks[GT7_VARIANT__COUNT] = {0xDEADBEAFu, 0xDEADBEEFu,
 						   0x55FABB4Fu};
@@ -200,6 +200,18 @@ bool gt7_sniff(const uint8_t *buf, size_t len)
 	return v == GT7_VARIANT_A && magic_ok(buf, GT7_VARIANT_A, true);
 }
 
+/* Decrypt all of buf under one key into plain; true if the magic fits. */
+static bool decrypt_with(const uint8_t *buf, size_t len, enum gt7_variant v,
+			 bool gt_sport, uint8_t *plain)
+{
+	struct salsa20_key k;
+	uint8_t nonce[8];
+	key_of(gt_sport, &k);
+	nonce_of(v, tb_ld_u32le(buf + OFF_IV), nonce);
+	salsa20_xor(&k, nonce, 0, buf, plain, len);
+	return tb_ld_u32le(plain) == GT7_MAGIC;
+}
+
 enum tb_status gt7_decrypt(const uint8_t *buf, size_t len, uint8_t *plain,
 			   bool *gt_sport, struct tb_error *err)
 {
@@ -207,21 +219,17 @@ enum tb_status gt7_decrypt(const uint8_t *buf, size_t len, uint8_t *plain,
 	enum tb_status st = check_len(len, &v, err);
 	if (st != TB_OK)
 		return st;
+	/* The whole packet at once: a real one needs no second pass. */
 	bool gts = false;
-	if (!magic_ok(buf, (enum gt7_variant)v, false)) {
-		if (v != GT7_VARIANT_A || !magic_ok(buf, v, true))
+	if (!decrypt_with(buf, len, (enum gt7_variant)v, false, plain)) {
+		if (v != GT7_VARIANT_A ||
+		    !decrypt_with(buf, len, GT7_VARIANT_A, true, plain))
 			return tb_fail(err, TB_ERR_FORMAT,
 				       "GT7 '%c' packet of %zu bytes: wrong "
 				       "magic (key/IV)",
 				       chars[v], len);
 		gts = true;
 	}
-	struct salsa20_key k;
-	uint8_t nonce[8];
-	uint32_t iv1 = tb_ld_u32le(buf + OFF_IV);
-	key_of(gts, &k);
-	nonce_of((enum gt7_variant)v, iv1, nonce);
-	salsa20_xor(&k, nonce, 0, buf, plain, len);
 	if (gt_sport)
 		*gt_sport = gts;
 	return TB_OK;
@@ -411,8 +419,8 @@ static void build_tilde(const struct gt7_packet *p, uint8_t *b)
 	tb_st_f32le(b + OFF_UNK_154, p->unknown_154);
 }
 
-enum tb_status gt7_encode(const struct gt7_packet *p, uint8_t *buf,
-			  size_t cap, size_t *out_len)
+enum tb_status gt7_encode(const struct gt7_packet *p, uint8_t *buf, size_t cap,
+			  size_t *out_len)
 {
 	size_t n = gt7_variant_size(p->variant);
 	if (n == 0 || (p->gt_sport && p->variant != GT7_VARIANT_A))
@@ -477,10 +485,10 @@ enum tb_status gt7_from_gen(const struct gen_frame *f, unsigned car,
 	o->body_height = 0.08f;
 	o->rpm = t->rpm;
 	o->fuel_capacity = 100.0f;
-	o->fuel_level = s->fuel_capacity > 0
-				? (float)(100.0 * s->fuel_in_tank /
-					  s->fuel_capacity)
-				: 0.0f;
+	o->fuel_level =
+	    s->fuel_capacity > 0
+		? (float)(100.0 * s->fuel_in_tank / s->fuel_capacity)
+		: 0.0f;
 	o->speed = (float)speed;
 	o->boost = 1.0f;
 	o->oil_pressure = 4.0f;
@@ -529,9 +537,9 @@ enum tb_status gt7_from_gen(const struct gen_frame *f, unsigned car,
 /* ------------------------------------------------------------------ */
 /* The protocol instance. */
 
-#define SILENCE_US (60ll * 1000000) /* a new session after this quiet */
+#define SILENCE_US (60ll * 1000000)  /* a new session after this quiet */
 #define LATE_TICKS (2 * GT7_TICK_HZ) /* back up to this: late datagram */
-#define GAP_TICKS (5 * GT7_TICK_HZ)  /* no distance across longer gaps */
+#define GAP_TICKS  (5 * GT7_TICK_HZ) /* no distance across longer gaps */
 
 struct gt7_inst {
 	ingest_lap_fn fn;
@@ -556,7 +564,7 @@ struct gt7_inst {
 	int32_t car_code;
 	int32_t tick0, last_tick;
 	/* the lap in progress */
-	bool lap_seen;	 /* lap holds the last lap counter seen */
+	bool lap_seen; /* lap holds the last lap counter seen */
 	int16_t lap;
 	bool start_known; /* this lap's counter change was seen */
 	int32_t start_tick;
@@ -706,8 +714,7 @@ static void take_lap(struct gt7_inst *g, const struct gt7_packet *p,
 		g->st.frame_errors++;
 }
 
-static void take(struct gt7_inst *g, const struct gt7_packet *p,
-		 int64_t now_us)
+static void take(struct gt7_inst *g, const struct gt7_packet *p, int64_t now_us)
 {
 	if (g->open && restarted(g, p))
 		close_session(g);
@@ -741,9 +748,8 @@ static enum gt7_kind kind_of(const struct gt7_packet *p)
 	return (enum gt7_kind)p->variant;
 }
 
-static enum tb_status inst_datagram(void *inst, const uint8_t *buf,
-				    size_t len, int64_t now_us,
-				    struct tb_error *err)
+static enum tb_status inst_datagram(void *inst, const uint8_t *buf, size_t len,
+				    int64_t now_us, struct tb_error *err)
 {
 	struct gt7_inst *g = inst;
 	g->st.datagrams++;
@@ -769,10 +775,8 @@ static enum tb_status inst_datagram(void *inst, const uint8_t *buf,
 	g->last_now_us = now_us;
 	enum gt7_kind k = kind_of(&g->pkt);
 	g->st.kinds[k]++;
-	if (k >= GT7_KIND_PAUSED) {
-		g->have_prev = false; /* no distance across a pause */
-		return TB_OK;
-	}
+	if (k >= GT7_KIND_PAUSED)
+		return TB_OK; /* distance bridges it up to GAP_TICKS (gt7.h) */
 	take(g, &g->pkt, now_us);
 	return TB_OK;
 }
@@ -864,7 +868,7 @@ static void inst_stats(const void *inst, struct ingest_stats *out)
 static const char *inst_kind_name(unsigned i)
 {
 	static const char *const names[GT7_KIND__COUNT] = {
-		"A", "B", "~", "gt_sport", "paused", "loading", "off_track"};
+	    "A", "B", "~", "gt_sport", "paused", "loading", "off_track"};
 	return i < GT7_KIND__COUNT ? names[i] : NULL;
 }
 
@@ -883,17 +887,17 @@ static enum tb_status inst_gen_encode(const struct gen_frame *f, unsigned car,
 }
 
 const struct ingest_proto ingest_proto_gt7 = {
-	.version = 1,
-	.name = "gt7",
-	.title = "Gran Turismo 7 / GT Sport",
-	.default_port = GT7_CLIENT_PORT,
-	.sniff = gt7_sniff,
-	.create = inst_create,
-	.destroy = inst_destroy,
-	.datagram = inst_datagram,
-	.tick = inst_tick,
-	.flush = inst_flush,
-	.stats = inst_stats,
-	.kind_name = inst_kind_name,
-	.gen_encode = inst_gen_encode,
+    .version = 1,
+    .name = "gt7",
+    .title = "Gran Turismo 7 / GT Sport",
+    .default_port = GT7_CLIENT_PORT,
+    .sniff = gt7_sniff,
+    .create = inst_create,
+    .destroy = inst_destroy,
+    .datagram = inst_datagram,
+    .tick = inst_tick,
+    .flush = inst_flush,
+    .stats = inst_stats,
+    .kind_name = inst_kind_name,
+    .gen_encode = inst_gen_encode,
 };

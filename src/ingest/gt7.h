@@ -41,8 +41,12 @@
  *   is TB_ERR_LENGTH); without one, all three are.
  * - Packets flagged paused or loading (0x8E bits 1, 2), or not on track
  *   (bit 0 clear: menus, replays without data), make no frame: counted
- *   (kinds "paused", "loading", "off_track"); distance integration does
- *   not bridge them.
+ *   (kinds "paused", "loading", "off_track"). The recordings show the
+ *   paused flag (with on-track clear) on two packets in the middle of a
+ *   flying lap, the car at full throttle and the counter running (a pause
+ *   menu online does not stop the simulation): so the derived distance
+ *   bridges such packets, trapezoid over the gap, as long as the counter
+ *   gap stays under 5 s; a longer gap adds no distance.
  * - TB_CH_TIME: the packet counter at 0x70 / 60 (the console's 60 Hz
  *   simulation tick, the rate the game sends at), 0 at the session's
  *   first packet. A counter equal to or up to 120 ticks (2 s) behind the
@@ -86,12 +90,12 @@
 
 #include "proto.h"
 
-#define GT7_PORT	   33739u /* the console listens for heartbeats */
-#define GT7_CLIENT_PORT	   33740u /* ... and answers the sender here */
-#define GT_SPORT_PORT	   33339u /* GT Sport's pair: 33339 / 33340 */
-#define GT7_MAGIC	   0x47375330u
-#define GT7_TICK_HZ	   60
-#define GT7_HEARTBEAT_US   1000000ll
+#define GT7_PORT	    33739u /* the console listens for heartbeats */
+#define GT7_CLIENT_PORT	    33740u /* ... and answers the sender here */
+#define GT_SPORT_PORT	    33339u /* GT Sport's pair: 33339 / 33340 */
+#define GT7_MAGIC	    0x47375330u
+#define GT7_TICK_HZ	    60
+#define GT7_HEARTBEAT_US    1000000ll
 #define GT7_PEER_TIMEOUT_US 5000000ll
 
 enum gt7_variant {
@@ -139,13 +143,13 @@ enum gt7_kind {
  * not carry are 0. Wheel arrays are FL, FR, RL, RR (the wire's order). */
 struct gt7_packet {
 	enum gt7_variant variant;
-	bool gt_sport;	/* decrypted with the GT Sport key */
-	uint32_t iv;	/* iv1: the clear bytes at 0x40 */
-	float pos[3];	/* world m, Y up */
-	float vel[3];	/* world m/s */
-	float rot[3];	/* orientation, -1..1 */
-	float rel_north; /* 0x28: 1 north .. 0 south (or quaternion part) */
-	float ang_vel[3]; /* rad/s */
+	bool gt_sport;	   /* decrypted with the GT Sport key */
+	uint32_t iv;	   /* iv1: the clear bytes at 0x40 */
+	float pos[3];	   /* world m, Y up */
+	float vel[3];	   /* world m/s */
+	float rot[3];	   /* orientation, -1..1 */
+	float rel_north;   /* 0x28: 1 north .. 0 south (or quaternion part) */
+	float ang_vel[3];  /* rad/s */
 	float body_height; /* m */
 	float rpm;
 	float fuel_level, fuel_capacity; /* 0..capacity (100 for most cars) */
@@ -162,7 +166,7 @@ struct gt7_packet {
 	uint16_t rpm_alert_min, rpm_alert_max;
 	int16_t est_top_speed; /* km/h */
 	uint16_t flags;	       /* enum gt7_flag */
-	uint8_t gear;	       /* low nibble current, high suggested (15 none) */
+	uint8_t gear; /* low nibble current, high suggested (15 none) */
 	uint8_t throttle, brake; /* 0..255 */
 	uint8_t pad_93;
 	float road_plane[3], road_plane_dist;
@@ -221,8 +225,8 @@ enum tb_status gt7_decode(const uint8_t *buf, size_t len,
  * with p->iv (and the GT Sport key if p->gt_sport; GT Sport is variant
  * 'A' only, else TB_ERR_ARG). Writes gt7_variant_size() bytes into buf
  * (TB_ERR_LIMIT if cap is smaller) and stores the count in *out_len. */
-enum tb_status gt7_encode(const struct gt7_packet *p, uint8_t *buf,
-			  size_t cap, size_t *out_len) TB_WUR;
+enum tb_status gt7_encode(const struct gt7_packet *p, uint8_t *buf, size_t cap,
+			  size_t *out_len) TB_WUR;
 
 /* The packet a console would send for car `car` of a generated frame
  * (gen.h) in variant v: iv1 derived from the frame id, packet counter =

@@ -175,8 +175,7 @@ void salsa20_block(const struct salsa20_key *key, const uint8_t nonce[8],
 }
 
 void salsa20_xor(const struct salsa20_key *key, const uint8_t nonce[8],
-		 uint64_t counter, const uint8_t *in, uint8_t *out,
-		 size_t len)
+		 uint64_t counter, const uint8_t *in, uint8_t *out, size_t len)
 {
 	uint32_t x[16], z[16];
 	input_words(key, nonce, counter, x);

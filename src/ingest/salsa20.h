@@ -41,7 +41,6 @@ void salsa20_block(const struct salsa20_key *key, const uint8_t nonce[8],
  * operation. in and out may be the same buffer (in place); otherwise
  * they must not overlap. len 0 is allowed. */
 void salsa20_xor(const struct salsa20_key *key, const uint8_t nonce[8],
-		 uint64_t counter, const uint8_t *in, uint8_t *out,
-		 size_t len);
+		 uint64_t counter, const uint8_t *in, uint8_t *out, size_t len);
 
 #endif /* TB_INGEST_SALSA20_H */
