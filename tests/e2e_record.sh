@@ -58,5 +58,9 @@ grep -q "not a format" "$dir/err" && [ $rc -ne 0 ] || { echo "FAIL: import of a 
 [ $rc -eq 2 ] || { echo "FAIL: unknown command"; exit 1; }
 set -e
 "$BIN" export 2 --csv "$dir/lap.csv" --db "$dir/tb.db"
-head -2 "$dir/lap.csv" | tail -1 | grep -q "m/s" || { echo "FAIL: no units row"; exit 1; }
+grep -v '^#' "$dir/lap.csv" | sed -n 2p | grep -q "m/s" || { echo "FAIL: no units row"; exit 1; }
+"$BIN" export 2 --format ld --out "$dir/lap.ld" --db "$dir/tb.db"
+[ -s "$dir/lap.ld" ] && [ -s "$dir/lap.ldx" ] || { echo "FAIL: no .ld/.ldx written"; exit 1; }
+"$BIN" import "$dir/lap.ld" --db "$dir/back.db" | grep -q "motec-ld" || { echo "FAIL: .ld import"; exit 1; }
+"$BIN" import "$dir/lap.csv" --db "$dir/back.db" | grep -q "csv" || { echo "FAIL: csv import"; exit 1; }
 echo "1 passed, 0 failed"

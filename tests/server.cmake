@@ -39,3 +39,8 @@ foreach(run ${tb_proto_runs})
       LABELS integration ENVIRONMENT "TB_BIN=$<TARGET_FILE:trailbrake>")
   endif()
 endforeach()
+add_test(NAME e2e_import_data COMMAND bash
+         ${CMAKE_SOURCE_DIR}/tests/e2e_import_data.sh)
+set_tests_properties(e2e_import_data PROPERTIES TIMEOUT 300 LABELS data
+  SKIP_RETURN_CODE 77
+  ENVIRONMENT "TB_BIN=$<TARGET_FILE:trailbrake>;TRAILBRAKE_DATA=${TB_DATA_DIR}")

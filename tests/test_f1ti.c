@@ -150,7 +150,7 @@ static void test_fastest_laps(void **state)
 			     (TB_CHBIT(TB_CH_G_LAT) | TB_CHBIT(TB_CH_G_LON) |
 			      TB_CHBIT(TB_CH_G_VERT) | TB_CHBIT(TB_CH_STEER)));
 		/* session, car, meta */
-		assert_int_equal(g.sess[0].game, TB_GAME_UNKNOWN);
+		assert_int_equal(g.sess[0].game, TB_GAME_REAL_F1);
 		assert_int_equal(g.sess[0].car_class, TB_CLASS_F1);
 		assert_int_equal(g.sess[0].kind, TB_SESSION_PRACTICE);
 		assert_string_equal(g.sess[0].track, "");

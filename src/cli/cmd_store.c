@@ -6,8 +6,11 @@
 #include <unistd.h>
 #include <inttypes.h>
 #include <string.h>
+#include <strings.h>
 
+#include "../formats/csv.h"
 #include "../formats/formats.h"
+#include "../formats/motec.h"
 #include "../formats/pcap.h"
 #include "../server/server.h"
 #include "../store/store.h"
@@ -16,7 +19,7 @@
  * on, or an exit code. */
 struct common {
 	const char *db;
-	const char *csv_path;
+	const char *map; /* import --map */
 	bool csv;
 	long port;
 };
@@ -24,12 +27,11 @@ struct common {
 static int parse_common(const char *cmd, int argc, char **argv,
 			struct common *c, void (*usage)(FILE *))
 {
-	/* `export` takes --csv FILE; the listings take a bare --csv. */
-	bool csv_file = !strcmp(cmd, "export");
-	const struct option opts[] = {
+	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},
-		{"csv", csv_file ? required_argument : no_argument, NULL, 'c'},
+		{"csv", no_argument, NULL, 'c'},
 		{"port", required_argument, NULL, 'p'},
+		{"map", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	c->db = cli_default_db();
@@ -42,12 +44,14 @@ static int parse_common(const char *cmd, int argc, char **argv,
 			break;
 		case 'c':
 			c->csv = true;
-			c->csv_path = optarg;
 			break;
 		case 'p':
 			if (!cli_parse_long(cmd, "--port", optarg, 1, 65535,
 					    &c->port))
 				return 2;
+			break;
+		case 'm':
+			c->map = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -99,14 +103,18 @@ static void progress_update(void *ctx, uint64_t done, uint64_t total)
 
 static void import_usage(FILE *out)
 {
-	fprintf(out, "usage: trailbrake import FILE... [--db URL] [--port P]\n"
+	fprintf(out, "usage: trailbrake import FILE|DIR... [--db URL] [--port P] "
+		     "[--map CH=COL,...]\n"
 		     "Import recorded files into the store, each recognised by "
 		     "its content:\npacket captures (pcap/pcapng: each "
 		     "destination port's protocol is\ndetected; --port keeps "
 		     "only datagrams sent to port P), iRacing .ibt,\nMoTeC .ld "
-		     "(+ .ldx), CSV, real F1 timing data. A file imports whole "
-		     "or\nnot at all; real F1 laps are tagged as references. A "
-		     "progress bar shows\non a terminal.\n");
+		     "(+ .ldx), CSV, real F1 timing data (a folder: every "
+		     "*_tel.json under\nit). A file imports whole or not at "
+		     "all; real F1 laps are tagged as\nreferences. --map reads "
+		     "a CSV with explicit columns, e.g.\n--map "
+		     "time=Time,speed=Speed_kmh,lap=Lap. A progress bar shows "
+		     "on a terminal.\n");
 }
 
 int cli_import(int argc, char **argv)
@@ -133,10 +141,10 @@ int cli_import(int argc, char **argv)
 		tb_error_clear(&err);
 		bar.name = path;
 		bar.shown = false;
-		enum tb_status ist = srv_import_file(st, path,
-						     (uint16_t)c.port,
-						     tty ? &prog : NULL, &res,
-						     &err);
+		struct srv_import_opts io = {.dst_port = (uint16_t)c.port,
+					     .csv_map = c.map,
+					     .progress = tty ? &prog : NULL};
+		enum tb_status ist = srv_import_file(st, path, &io, &res, &err);
 		if (bar.shown)
 			fputc('\n', stderr);
 		if (ist != TB_OK) {
@@ -288,87 +296,254 @@ int cli_laps(int argc, char **argv)
 static void export_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: trailbrake export LAP --csv FILE [--db URL]\n"
-		"Write a stored lap's channels as CSV: a header row of "
-		"channel names, a\nrow of units, then one row per sample; an "
-		"absent value is an empty\nfield. FILE '-' writes to "
-		"stdout.\n");
+		"usage: trailbrake export LAP [--format csv|ld] --out FILE "
+		"[--db URL]\n"
+		"       trailbrake export --session S [--car N] [--format "
+		"csv|ld] --out FILE\n"
+		"       trailbrake export LAP --csv FILE\n"
+		"Write a stored lap, or every lap of one car of a session, to "
+		"a file other\ntools open. csv: comment lines with the lap "
+		"metadata, a row of channel\nnames, a row of units, one row "
+		"per sample (an absent value is empty);\ntrailbrake reads it "
+		"back exactly. ld: a MoTeC i2 log (.ld) plus its lap\nmarkers "
+		"(.ldx beside it). The format defaults to the file's "
+		"extension.\nFILE '-' writes CSV to stdout.\n");
 }
 
-static void write_csv(FILE *f, const struct tb_lap *lap)
+struct export_laps {
+	struct store *st;
+	int car; /* -1: any (must be one) */
+	size_t n, cap;
+	int64_t *ids;
+	uint64_t cars_seen; /* bit per car index < 64 */
+	bool oom;
+};
+
+static int collect_export(void *ctx, const struct store_lap_row *r)
 {
-	const char *sep = "";
-	for (int ch = 0; ch < TB_CH__COUNT; ch++) {
-		if (lap->chans & TB_CHBIT(ch)) {
-			fprintf(f, "%s%s", sep, tb_channel_name(ch));
-			sep = ",";
+	struct export_laps *e = ctx;
+	if (r->car_index < 64)
+		e->cars_seen |= 1ull << r->car_index;
+	if (e->car >= 0 && r->car_index != e->car)
+		return 0;
+	if (e->n == e->cap) {
+		size_t ncap = e->cap ? e->cap * 2 : 64;
+		int64_t *p = tb_realloc(e->ids, ncap * sizeof(*p));
+		if (!p) {
+			e->oom = true;
+			return 1;
+		}
+		e->ids = p;
+		e->cap = ncap;
+	}
+	e->ids[e->n++] = r->id;
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && strcasecmp(s + n - m, suf) == 0;
+}
+
+/* Load the laps to export (all of one car): laps[] filled, *n set. */
+static int load_export(const char *cmd, struct store *st, long lap_id,
+		       long session_id, int car, struct tb_session_info *si,
+		       struct tb_car_info *ci, struct tb_lap **laps_out,
+		       size_t *n_out)
+{
+	struct tb_error err;
+	tb_error_clear(&err);
+	struct export_laps e = {.st = st, .car = car};
+	if (lap_id > 0) {
+		e.ids = tb_malloc(sizeof(*e.ids));
+		if (!e.ids)
+			return 70;
+		e.ids[0] = lap_id;
+		e.n = e.cap = 1;
+	} else {
+		if (store_laps_list(st, session_id, collect_export, &e, &err) !=
+		    TB_OK) {
+			tb_free(e.ids);
+			return cli_fail(cmd, &err);
+		}
+		if (e.oom) {
+			tb_free(e.ids);
+			return 70;
+		}
+		if (car < 0 && __builtin_popcountll(e.cars_seen) > 1) {
+			fprintf(stderr,
+				"trailbrake %s: session %ld has %d cars: pick "
+				"one with --car N (",
+				cmd, session_id,
+				__builtin_popcountll(e.cars_seen));
+			for (int i = 0; i < 64; i++)
+				if (e.cars_seen & (1ull << i))
+					fprintf(stderr, " %d", i);
+			fprintf(stderr, " )\n");
+			tb_free(e.ids);
+			return 2;
+		}
+		if (e.n == 0) {
+			fprintf(stderr, "trailbrake %s: no laps to export\n",
+				cmd);
+			tb_free(e.ids);
+			return 1;
 		}
 	}
-	fputc('\n', f);
-	sep = "";
-	for (int ch = 0; ch < TB_CH__COUNT; ch++) {
-		if (lap->chans & TB_CHBIT(ch)) {
-			fprintf(f, "%s%s", sep, tb_channel_unit(ch));
-			sep = ",";
+	struct tb_lap *laps = tb_calloc(e.n, sizeof(*laps));
+	int rc = 0;
+	if (!laps) {
+		tb_free(e.ids);
+		return 70;
+	}
+	for (size_t i = 0; i < e.n; i++)
+		tb_lap_init(&laps[i]);
+	for (size_t i = 0; i < e.n && rc == 0; i++) {
+		struct store_lap_row row;
+		if (store_lap_get(st, e.ids[i], &laps[i], &row, &err) != TB_OK) {
+			rc = cli_fail(cmd, &err);
+			break;
+		}
+		if (i == 0) {
+			struct store_session_row sr;
+			if (store_session_get(st, row.session_id, &sr, &err) !=
+			    TB_OK) {
+				rc = cli_fail(cmd, &err);
+				break;
+			}
+			*si = sr.info;
+			memset(ci, 0, sizeof(*ci));
+			ci->car_index = row.car_index;
+			ci->team_id = -1;
+			ci->race_number = -1;
+			snprintf(ci->driver, sizeof(ci->driver), "%s",
+				 row.driver);
 		}
 	}
-	fputc('\n', f);
-	for (size_t i = 0; i < lap->n; i++) {
-		sep = "";
-		for (int ch = 0; ch < TB_CH__COUNT; ch++) {
-			if (!(lap->chans & TB_CHBIT(ch)))
-				continue;
-			if (lap->mask[i] & TB_CHBIT(ch))
-				fprintf(f, "%s%.17g", sep, lap->col[ch][i]);
-			else
-				fputs(sep, f);
-			sep = ",";
-		}
-		fputc('\n', f);
+	tb_free(e.ids);
+	if (rc != 0) {
+		for (size_t i = 0; i < e.n; i++)
+			tb_lap_release(&laps[i]);
+		tb_free(laps);
+		return rc;
 	}
+	*laps_out = laps;
+	*n_out = e.n;
+	return 0;
 }
 
 int cli_export(int argc, char **argv)
 {
-	struct common c = {0};
-	int rc = parse_common("export", argc, argv, &c, export_usage);
-	if (rc >= 0)
-		return rc;
-	long lap_id;
-	if (optind + 1 != argc || !c.csv || !c.csv_path) {
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"csv", required_argument, NULL, 'c'},
+		{"out", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"session", required_argument, NULL, 's'},
+		{"car", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	const char *db = cli_default_db(), *out = NULL, *format = NULL;
+	long session_id = 0, car = -1, lap_id = 0;
+	int ch;
+	optind = 0; /* glibc: full re-initialisation */
+	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'c':
+			out = optarg;
+			format = "csv";
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 's':
+			if (!cli_parse_long("export", "--session", optarg, 1,
+					    INT64_MAX, &session_id))
+				return 2;
+			break;
+		case 'C':
+			if (!cli_parse_long("export", "--car", optarg, 0, 255,
+					    &car))
+				return 2;
+			break;
+		case 'h':
+			export_usage(stdout);
+			return 0;
+		default:
+			export_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc && !cli_parse_long("export", "LAP", argv[optind], 1,
+					     INT64_MAX, &lap_id))
+		return 2;
+	if (!out || (lap_id > 0) == (session_id > 0) ||
+	    optind + (lap_id > 0) != argc) {
 		export_usage(stderr);
 		return 2;
 	}
-	if (!cli_parse_long("export", "LAP", argv[optind], 1, INT64_MAX,
-			    &lap_id))
+	if (!format)
+		format = ends_with(out, ".ld") ? "ld" : "csv";
+	bool ld = !strcmp(format, "ld");
+	if (!ld && strcmp(format, "csv") != 0) {
+		fprintf(stderr, "trailbrake export: --format: '%s' (csv or "
+				"ld)\n",
+			format);
 		return 2;
+	}
+	if (ld && !strcmp(out, "-")) {
+		fprintf(stderr, "trailbrake export: an .ld log needs a file "
+				"name\n");
+		return 2;
+	}
 	struct store *st = NULL;
-	if ((rc = open_store("export", c.db, &st)) >= 0)
+	int rc = open_store("export", db, &st);
+	if (rc >= 0)
 		return rc;
-	struct tb_lap lap;
-	tb_lap_init(&lap);
+	struct tb_session_info si;
+	struct tb_car_info ci;
+	struct tb_lap *laps = NULL;
+	size_t n = 0;
+	rc = load_export("export", st, lap_id, session_id, (int)car, &si, &ci,
+			 &laps, &n);
+	if (rc != 0)
+		goto out;
 	struct tb_error err;
 	tb_error_clear(&err);
-	rc = 0;
-	if (store_lap_get(st, lap_id, &lap, NULL, &err) != TB_OK) {
-		rc = cli_fail("export", &err);
-		goto out;
+	if (ld) {
+		if (fmt_motec_write(out, &si, &ci, laps, n, &err) != TB_OK)
+			rc = cli_fail("export", &err);
+	} else {
+		FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
+		if (!f) {
+			fprintf(stderr, "trailbrake export: cannot write %s\n",
+				out);
+			rc = 73;
+			goto free_laps;
+		}
+		if (fmt_csv_write_laps(f, &si, &ci, laps, n, &err) != TB_OK)
+			rc = cli_fail("export", &err);
+		if (f != stdout && fclose(f) != 0 && rc == 0) {
+			fprintf(stderr, "trailbrake export: writing %s failed\n",
+				out);
+			rc = 74;
+		}
 	}
-	FILE *f = strcmp(c.csv_path, "-") ? fopen(c.csv_path, "w") : stdout;
-	if (!f) {
-		fprintf(stderr, "trailbrake export: cannot write %s\n",
-			c.csv_path);
-		rc = 73;
-		goto out;
-	}
-	write_csv(f, &lap);
-	if (f != stdout && fclose(f) != 0) {
-		fprintf(stderr, "trailbrake export: writing %s failed\n",
-			c.csv_path);
-		rc = 74;
-	}
+	if (rc == 0)
+		fprintf(stderr, "export: %zu lap%s -> %s (%s)\n", n,
+			n == 1 ? "" : "s", out, ld ? "MoTeC .ld + .ldx" : "CSV");
+free_laps:
+	for (size_t i = 0; i < n; i++)
+		tb_lap_release(&laps[i]);
+	tb_free(laps);
 out:
-	tb_lap_release(&lap);
 	store_close(st);
 	return rc;
 }

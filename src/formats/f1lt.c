@@ -1158,7 +1158,7 @@ static enum tb_status lt_session(struct lt_sess *s, struct tb_error *err)
 	json_t *state = NULL;
 
 	memset(in, 0, sizeof(*in));
-	in->game = TB_GAME_UNKNOWN;
+	in->game = TB_GAME_REAL_F1;
 	in->track_id = -1;
 	in->weather = -1;
 	in->car_class = TB_CLASS_F1;

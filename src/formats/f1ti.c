@@ -674,7 +674,7 @@ static enum tb_status load_one(const char *path, struct ti_lap *t,
 		set_str(code, sizeof(code), base_name(dir));
 
 	memset(&t->sess, 0, sizeof(t->sess));
-	t->sess.game = TB_GAME_UNKNOWN;
+	t->sess.game = TB_GAME_REAL_F1;
 	t->sess.track_id = -1;
 	t->sess.weather = -1;
 	t->sess.game_session_type = -1;

@@ -725,7 +725,7 @@ static void of_session_info(const struct of_data *d, struct tb_session_info *in)
 	memset(in, 0, sizeof(*in));
 	in->source_uid =
 	    (uint64_t)(d->sess.session_key > 0 ? d->sess.session_key : 0);
-	in->game = TB_GAME_UNKNOWN;
+	in->game = TB_GAME_REAL_F1;
 	in->track_id = d->sess.circuit_key;
 	snprintf(in->track, sizeof(in->track), "%s", d->sess.circuit);
 	const char *t = d->sess.session_type;

@@ -25,9 +25,10 @@
  *   byte (ingest_opts.variant 'A', 'B' or '~'; 0 = 'A') to peer_ip at
  *   peer_port (0 = 33739) on its first call and then every
  *   GT7_HEARTBEAT_US (1 s). Why 1 s: the console stops streaming about
- *   10 s after the last heartbeat (PDTools re-sends every 10 s and the
- *   console keeps up); common tools send every 1.5-3 s (sim-to-motec every
- *   100 packets, gt7speedboard every 3 s). One second keeps ten chances
+ *   10 s after the last heartbeat (FORMATS.md; PDTools only re-sends
+ *   once 10 s have passed, on its next packet, which is the edge);
+ *   common tools send every 1.5-3 s (sim-to-motec every 100 packets,
+ *   gt7speedboard every 3 s). One second keeps ten chances
  *   inside that window, so several lost heartbeats in a row (UDP, Wi-Fi)
  *   never stop the stream, and with ticks up to 200 ms late the gap stays
  *   under 1.5 s; it costs one byte a second. Each send that the io
@@ -64,11 +65,12 @@
  *   mid-way. Accuracy: the line crossing is known to one packet (1/60 s),
  *   and speed is the car's, not the racing line's.
  * - No g-forces: the console sends world velocity, and its orientation
- *   (0x1C..0x2B, read by the sources as Euler-like values in -1..1 or as
- *   a quaternion) is not settled, so velocity differences cannot be put
- *   on the car's axes with confidence; differencing 60 Hz velocities
- *   would also amplify lost packets. G channels stay absent, as do yaw,
- *   pitch and roll (units not known).
+ *   (0x1C..0x2B: PDTools reads "pitch/yaw/roll in -1..1" plus "relative
+ *   orientation to north"; in the recordings the four floats form a unit
+ *   quaternion, but its component order and handedness are unsourced) is
+ *   not settled, so velocity differences cannot be put on the car's axes
+ *   with confidence; differencing 60 Hz velocities would also amplify
+ *   lost packets. G channels stay absent, as do yaw, pitch and roll.
  * - Channels: speed, rpm, throttle and brake (u8/255), clutch pedal (0..1
  *   float), gear (low nibble of 0x90: 1..14 as is; 0 is reverse when the
  *   in-gear flag is set and neutral when not; 15 absent), world position
@@ -147,8 +149,8 @@ struct gt7_packet {
 	uint32_t iv;	   /* iv1: the clear bytes at 0x40 */
 	float pos[3];	   /* world m, Y up */
 	float vel[3];	   /* world m/s */
-	float rot[3];	   /* orientation, -1..1 */
-	float rel_north;   /* 0x28: 1 north .. 0 south (or quaternion part) */
+	float rot[3];	   /* orientation, -1..1 (quaternion part) */
+	float rel_north;   /* 0x28 "to north": 4th quaternion part */
 	float ang_vel[3];  /* rad/s */
 	float body_height; /* m */
 	float rpm;

@@ -65,9 +65,14 @@ struct srv_port_cfg {
  * Reference laps (real F1 data) are tagged as references. progress may
  * be NULL. res->protos names the format or protocols found. */
 struct fmt_progress;
+struct srv_import_opts {
+	uint16_t dst_port;	/* captures: only this destination port */
+	const char *csv_map;	/* CSV: "speed=Col,lap=L" column mapping */
+	const struct fmt_progress *progress; /* NULL: none */
+};
+/* A directory imports every F1 per-lap telemetry file under it. */
 enum tb_status srv_import_file(struct store *st, const char *path,
-			       uint16_t dst_port,
-			       const struct fmt_progress *progress,
+			       const struct srv_import_opts *opts,
 			       struct srv_import_result *res,
 			       struct tb_error *err) TB_WUR;
 

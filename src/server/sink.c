@@ -2,10 +2,14 @@
  * built on it (pcap -> F1 feed -> sink). */
 #include "server.h"
 
+#include "../formats/csv.h"
+#include "../formats/f1ti.h"
 #include "../formats/formats.h"
 #include "../formats/pcap.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #define SINK_SESSIONS 16
 
@@ -275,41 +279,69 @@ static enum tb_status file_lap(void *ctx, const struct tb_session_info *s,
 }
 
 enum tb_status srv_import_file(struct store *st, const char *path,
-			       uint16_t dst_port,
-			       const struct fmt_progress *progress,
+			       const struct srv_import_opts *opts,
 			       struct srv_import_result *res,
 			       struct tb_error *err)
 {
-	uint8_t head[64] = {0};
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return tb_fail(err, TB_ERR_IO, "%s: cannot open", path);
-	size_t got = fread(head, 1, sizeof(head), f);
-	fclose(f);
-	if (fmt_pcap_sniff(head, got))
-		return srv_import_pcap(st, path, dst_port, res, err);
-
+	static const struct srv_import_opts none;
+	if (!opts)
+		opts = &none;
 	memset(res, 0, sizeof(*res));
-	const struct fmt_importer *imp = fmt_detect(path, err);
-	if (!imp)
-		return err ? err->status : TB_ERR_FORMAT;
-	snprintf(res->protos, sizeof(res->protos), "%s", imp->name);
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return tb_fail(err, TB_ERR_IO, "%s: cannot open: %s", path,
+			       strerror(errno));
+	bool dir = S_ISDIR(sb.st_mode);
+	const struct fmt_importer *imp = NULL;
+	struct fmt_csv_options csv;
+	if (!dir) {
+		uint8_t head[64] = {0};
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			return tb_fail(err, TB_ERR_IO, "%s: cannot open", path);
+		size_t got = fread(head, 1, sizeof(head), f);
+		fclose(f);
+		if (fmt_pcap_sniff(head, got))
+			return srv_import_pcap(st, path, opts->dst_port, res,
+					       err);
+		if (opts->csv_map) {
+			memset(&csv, 0, sizeof(csv));
+			enum tb_status ms =
+				fmt_csv_parse_map(opts->csv_map, &csv, err);
+			if (ms != TB_OK)
+				return ms;
+			imp = &fmt_importer_csv;
+		} else {
+			imp = fmt_detect(path, err);
+			if (!imp)
+				return err ? err->status : TB_ERR_FORMAT;
+		}
+	}
+	snprintf(res->protos, sizeof(res->protos), "%s",
+		 dir ? "f1-tracinginsights" : imp->name);
 	struct file_ctx fc = {.st = st, .res = res};
 	enum tb_status rc = srv_sink_create(st, &fc.sink);
 	if (rc != TB_OK)
 		return tb_fail(err, rc, "import: %s", tb_strerror(rc));
 	rc = store_batch_begin(st, err);
 	if (rc == TB_OK) {
-		rc = imp->import(path, file_lap, &fc, progress, err);
+		if (dir)
+			rc = fmt_f1ti_import_dir(path, file_lap, &fc,
+						 opts->progress, err);
+		else if (opts->csv_map)
+			rc = fmt_csv_import_opts(path, &csv, file_lap, &fc,
+						 opts->progress, err);
+		else
+			rc = imp->import(path, file_lap, &fc, opts->progress,
+					 err);
 		enum tb_status end = store_batch_end(st, rc == TB_OK, NULL);
 		if (rc == TB_OK && end != TB_OK)
 			rc = tb_fail(err, end, "%s: storing failed", path);
 	}
-	if (rc != TB_OK) {
+	if (rc != TB_OK)
 		res->laps = res->laps_incomplete = 0; /* rolled back */
-	} else {
+	else
 		res->sessions = 1;
-	}
 	srv_sink_destroy(fc.sink);
 	return rc;
 }
