@@ -6,7 +6,7 @@ PORT       ?= 20777
 HTTP_PORT  ?= 8080
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run demo test bench lint format clean
+.PHONY: all deps build run demo test bench fuzz lint format clean
 
 all: build
 
@@ -15,7 +15,7 @@ deps:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) --target trailbrake
 
 # Serve on the embedded default (SQLite) and show how to feed it.
 run: build
@@ -31,6 +31,11 @@ test: deps lint
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTB_SANITIZE=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-10} sh tools/fuzz.sh
+
+# Longer fuzzing: make fuzz FUZZ_SECONDS=600
+fuzz: deps
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} sh tools/fuzz.sh
 
 bench: build
 	@cmake --build $(BUILD) -j $(JOBS) --target benches
@@ -43,4 +48,4 @@ format:
 	@clang-format -i src/*/*.[ch] tests/*.[ch] bench/*.c
 
 clean:
-	@rm -rf $(BUILD) $(TEST_BUILD)
+	@rm -rf $(BUILD) $(TEST_BUILD) build-fuzz

@@ -3,7 +3,7 @@
 # Idempotent; runs as root (or through sudo) on Debian 12.
 set -eu
 
-PKGS="gcc make cmake pkg-config clang-format
+PKGS="gcc make cmake pkg-config clang-format clang libclang-rt-14-dev
 libsqlite3-dev libzstd-dev libmicrohttpd-dev libpcap-dev libcmocka-dev
 tcpdump libjansson-dev zlib1g-dev libcurl4-openssl-dev"
 

@@ -19,6 +19,7 @@ int cli_laps(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_ref(int argc, char **argv);
+int cli_openf1(int argc, char **argv);
 
 /* Parse a whole decimal integer in [lo, hi]; prints "trailbrake CMD:
  * --opt: ..." and returns false on anything else. */

@@ -16,6 +16,7 @@ static const struct {
 	{"sessions", cli_sessions, "list stored sessions"},
 	{"laps", cli_laps, "list a session's laps"},
 	{"export", cli_export, "export a lap's channels as CSV"},
+	{"openf1", cli_openf1, "fetch real F1 laps from the OpenF1 API"},
 	{"ref", cli_ref, "tag laps as references (pro laps), list them"},
 	{"check", cli_check, "read every stored lap back and verify it"},
 };

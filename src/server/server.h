@@ -76,6 +76,15 @@ enum tb_status srv_import_file(struct store *st, const char *path,
 			       struct srv_import_result *res,
 			       struct tb_error *err) TB_WUR;
 
+/* Fetch one driver's laps of one session from the OpenF1 API (through
+ * its cache) and store them as F1 reference laps, in one batch. */
+struct openf1_config;
+enum tb_status srv_import_openf1(struct store *st,
+				 const struct openf1_config *cfg,
+				 int session_key, int driver_number,
+				 struct srv_import_result *res,
+				 struct tb_error *err) TB_WUR;
+
 struct srv_config {
 	char db_url[SRV_STR_MAX];    /* store URL or path */
 	char udp_addr[64];	     /* bind address, "0.0.0.0" */

@@ -5,6 +5,7 @@
 #include "../formats/csv.h"
 #include "../formats/f1ti.h"
 #include "../formats/formats.h"
+#include "../formats/openf1.h"
 #include "../formats/pcap.h"
 
 #include <errno.h>
@@ -343,5 +344,40 @@ enum tb_status srv_import_file(struct store *st, const char *path,
 	else
 		res->sessions = 1;
 	srv_sink_destroy(fc.sink);
+	return rc;
+}
+
+enum tb_status srv_import_openf1(struct store *st,
+				 const struct openf1_config *cfg,
+				 int session_key, int driver_number,
+				 struct srv_import_result *res,
+				 struct tb_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	snprintf(res->protos, sizeof(res->protos), "openf1");
+	struct openf1 *c = NULL;
+	enum tb_status rc = openf1_create(cfg, &c, err);
+	if (rc != TB_OK)
+		return rc;
+	struct file_ctx fc = {.st = st, .res = res};
+	rc = srv_sink_create(st, &fc.sink);
+	if (rc != TB_OK) {
+		openf1_destroy(c);
+		return tb_fail(err, rc, "openf1: %s", tb_strerror(rc));
+	}
+	rc = store_batch_begin(st, err);
+	if (rc == TB_OK) {
+		rc = openf1_import_laps(c, session_key, driver_number,
+					file_lap, &fc, err);
+		enum tb_status end = store_batch_end(st, rc == TB_OK, NULL);
+		if (rc == TB_OK && end != TB_OK)
+			rc = tb_fail(err, end, "openf1: storing failed");
+	}
+	if (rc != TB_OK)
+		res->laps = res->laps_incomplete = 0;
+	else
+		res->sessions = 1;
+	srv_sink_destroy(fc.sink);
+	openf1_destroy(c);
 	return rc;
 }
