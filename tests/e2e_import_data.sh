@@ -24,6 +24,25 @@ for f in 199.6:199575 202.2:202209 202.5:202525; do
 	grep -q ",$ms$" <<<"$sess" || fail "DR2 $name: stage time $ms not stored"
 done
 
+# ... and each replays through a real socket into `serve` as the same run.
+port=$((20000 + RANDOM % 20000))
+for f in 199.6:199575 202.2:202209 202.5:202525; do
+	name=${f%%:*} ms=${f##*:}
+	"$BIN" serve --db "$dir/live.db" --udp "$port" --http 0 --bind 127.0.0.1 2>"$dir/serve.log" &
+	srv=$!
+	sleep 0.4
+	"$BIN" replay "$DATA/dirt-rally-2-dr2_logger/noorinbee_${name}s.derived.pcap" \
+		--to "127.0.0.1:$port" --rate 100 2>/dev/null
+	sleep 0.3
+	kill -TERM "$srv"
+	wait "$srv"
+	grep -q "DiRT Rally 2.0.*(detected)" "$dir/serve.log" || fail "serve did not detect DR2"
+	sess=$("$BIN" sessions --db "$dir/live.db" --csv)
+	grep -q ",$ms$" <<<"$sess" || fail "DR2 $name replayed: stage time $ms not stored"
+done
+n=$("$BIN" sessions --db "$dir/live.db" --csv | tail -n +2 | awk -F, '{s += $7} END {print s}')
+[ "$n" -eq 3 ] || fail "replays stored $n runs, expected 3"
+
 # iRacing: the disk file imports one (incomplete) lap at Red Bull Ring;
 # the live-memory snapshot is refused with a reason, importing nothing.
 out=$("$BIN" import "$DATA/iracing-ibt-teamjorge/valid_test_file.ibt" --db "$db")

@@ -1065,6 +1065,8 @@ static enum tb_session_kind kind_from(const char *s)
 		return TB_SESSION_PRACTICE;
 	if (contains_ci(s, "time trial") || contains_ci(s, "hotlap"))
 		return TB_SESSION_TIME_TRIAL;
+	if (contains_ci(s, "stage"))
+		return TB_SESSION_STAGE;
 	return TB_SESSION_UNKNOWN;
 }
 
@@ -1432,6 +1434,16 @@ static enum tb_status ld_segments(const struct ld_file *f,
 			seg[n++] = g;
 		}
 	}
+	/* trailbrake's .ldx names the number of the log's first lap (its
+	 * laps are consecutive); the first lap is the one before the first
+	 * beacon when that beacon is not at 0 */
+	const char *first = ldx ? fmt_ldx_detail(ldx, "First Lap") : NULL;
+	int32_t first_lap = first ? parse_count(first) : -1;
+	if (first_lap >= 0) {
+		uint32_t d0 = m > 0 && ldx->marker_us[0] > 0 ? 0 : 1;
+		for (size_t i = 0; i < n; i++)
+			seg[i].lap_number += (uint32_t)first_lap - d0;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (seg[i].k1 - seg[i].k0 > TB_LAP_MAX_SAMPLES)
 			return tb_fail(
@@ -1677,6 +1689,10 @@ const struct fmt_importer fmt_importer_motec_ld = {
 #define WR_MAX_RATE   1000u
 #define WR_DEF_RATE   60u
 #define WR_RATE_DIFFS 65536u
+/* A sample this close to a grid point (in periods) is on it: games send
+ * float32 session times, microseconds off their frame grid, and a gear
+ * change a few µs after a grid point must not land a period late. */
+#define WR_SNAP 1e-3
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -1754,7 +1770,7 @@ static uint32_t wr_rate(const struct tb_lap *laps, size_t n_laps)
 static double wr_value(const struct tb_lap *lap, enum tb_channel ch, int src,
 		       uint32_t rate, double tr, size_t *j)
 {
-	const double eps = 1e-9;
+	const double eps = WR_SNAP / rate;
 	while (*j + 1 < lap->n &&
 	       wr_rel_time(lap, *j + 1, src, rate) <= tr + eps)
 		(*j)++;
@@ -2074,6 +2090,14 @@ static enum tb_status wr_ldx(const struct wr *w,
 	}
 	fprintf(f, "      <String Id=\"Total Laps\" Value=\"%zu\"/>\n",
 		n_mark + 1);
+	bool consecutive = true;
+	for (size_t j = 1; j < w->n_laps && consecutive; j++)
+		consecutive = w->laps[j].lap_number ==
+			      w->laps[j - 1].lap_number + 1;
+	if (consecutive && first->lap_number <= INT32_MAX)
+		fprintf(f,
+			"      <String Id=\"First Lap\" Value=\"%lu\"/>\n",
+			(unsigned long)first->lap_number);
 	if (best >= 0) {
 		int64_t ms = (best + 500) / 1000;
 		fprintf(f,
