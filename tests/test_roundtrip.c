@@ -85,8 +85,7 @@ struct rt_set {
 	/* while collecting */
 	const char *source;
 	bool regular;
-	bool want_incomplete;	/* take every lap, complete or not */
-	size_t out_laps_taken;
+	size_t jobs; /* laps handed over by the source */
 };
 
 static void set_add(struct rt_set *set, const struct tb_session_info *s,
@@ -103,18 +102,16 @@ static void set_add(struct rt_set *set, const struct tb_session_info *s,
 		 (unsigned)car->car_index, (unsigned)r->lap.lap_number);
 }
 
-/* Game laps: complete ones, and the first out lap (incomplete). */
+/* Game laps: complete ones, and one out lap (incomplete): the first lap
+ * handed over when it is incomplete (F1 and AC flag it TB_LAP_OUT; GT7
+ * and Forza only see that its start was missed). */
 static void on_job(void *ctx, struct ingest_lap_job *job)
 {
 	struct rt_set *set = ctx;
 	bool complete = !(job->lap.flags & TB_LAP_INCOMPLETE);
-	bool out = (job->lap.flags & TB_LAP_OUT) && set->out_laps_taken == 0;
-	if (!complete && !out && !set->want_incomplete)
+	bool out = !complete && set->jobs++ == 0;
+	if ((!complete && !out) || job->lap.n < 2)
 		return;
-	if (job->lap.n < 2)
-		return;
-	if (!complete && out)
-		set->out_laps_taken++;
 	set_add(set, &job->session, &job->car, &job->lap);
 }
 
@@ -163,7 +160,7 @@ static void build_f1(struct rt_set *set)
 			 TB_OK);
 	set->source = "F1 25";
 	set->regular = true;
-	set->out_laps_taken = 0;
+	set->jobs = 0;
 	struct f1_packet *p = calloc(1, sizeof(*p));
 	uint8_t *buf = malloc(TB_DATAGRAM_MAX);
 	assert_non_null(p);
@@ -200,7 +197,7 @@ static void build_gen_proto(struct rt_set *set, const struct ingest_proto *pr,
 			 TB_OK);
 	set->source = source;
 	set->regular = true;
-	set->out_laps_taken = 0;
+	set->jobs = 0;
 	struct gen_frame fr;
 	uint8_t buf[TB_DATAGRAM_MAX];
 	while (gen_next_frame(g, &fr) == TB_OK) {
@@ -241,7 +238,7 @@ static bool build_dirt(struct rt_set *set, const char *data)
 			 TB_OK);
 	set->source = "DiRT Rally 2.0";
 	set->regular = false;
-	set->want_incomplete = false;
+	set->jobs = 0;
 	size_t before = set->n;
 	for (size_t i = 0; i < len / CM_SIZE_EXTRA; i++) {
 		const uint8_t *d = b + i * CM_SIZE_EXTRA;

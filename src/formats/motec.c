@@ -50,10 +50,13 @@
  * Value=../>. Laps: before the first beacon = lap 0 (incomplete); lap j
  * runs from beacon j to beacon j+1 (ACTI numbers "Fastest Lap" this way);
  * after the last beacon = incomplete. Without beacons the whole log is
- * lap 1, incomplete.
+ * lap 1, incomplete. Our writer adds <String Id="First Lap" Value="n"/>
+ * (the number of the log's first lap; its laps are consecutive) and the
+ * reader numbers the laps from it.
  *
  * Not carried: time of day of the first sample (the log time starts at
- * 0), lap flags other than incomplete, sector times, steering angle in
+ * 0), lap flags other than incomplete, sector times, an incomplete lap's
+ * time, lap numbers of laps that are not consecutive, steering angle in
  * degrees (no wheel lock known), positions/velocities of other writers
  * (their axis conventions differ), litres of fuel. Date and time of the
  * header are taken as UTC. */

@@ -73,7 +73,8 @@ enum tb_status fmt_motec_parse(const uint8_t *buf, size_t len, const char *name,
  * channel present in any lap is written, resampled to one fixed rate (the
  * laps' median sample rate, rounded to whole Hz). A sample a lap lacks is
  * written as NaN (float32 channel) and reads back absent. s and car may
- * be NULL. Existing files are replaced. */
+ * be NULL. Existing files are replaced. Lap numbers are kept when the
+ * laps' numbers are consecutive (the .ldx names the first). */
 enum tb_status fmt_motec_write(const char *ld_path,
 			       const struct tb_session_info *s,
 			       const struct tb_car_info *car,

@@ -1,0 +1,192 @@
+/* analysis.h - laps compared by distance. A lap's samples get a lap
+ * distance (projected onto a track model's reference path, or the
+ * source's own distance channel, or integrated speed — and the result
+ * says which), are resampled onto a regular distance grid, and two grids
+ * give a delta-time trace. Corners are found once per track layout and
+ * tile the lap, so per-corner time losses sum exactly to the lap delta.
+ * Everything works on laps in memory (core) and allocates only in the
+ * create/build calls. A value that cannot be known from a source (no
+ * steering channel, on/off brake) is NAN with a reason, never 0. */
+#ifndef TB_ANALYSIS_H
+#define TB_ANALYSIS_H
+
+#include "../core/core.h"
+
+/* ------------------------------------------------------------------ */
+/* Track model: a reference path (ground-plane x/y every step metres,
+ * closed at the line) learnt from clean laps of one game + track +
+ * layout, stored and reused. */
+
+struct ana_track {
+	double step_m;	 /* spacing of the path points, e.g. 1.0 */
+	double length_m; /* closed length (last point to first included) */
+	size_t n;	 /* points */
+	double *x, *y;	 /* n each; owned */
+	double *curv;	 /* n: signed curvature 1/m (+ left), smoothed */
+};
+
+/* Build a track model from n_laps laps that have TB_CH_POS_X/Y (clean,
+ * complete laps of the same layout): each lap's path resampled by its
+ * own arc length, aligned at the line, the median of the laps taken
+ * point by point, smoothed, closed and resampled every step_m metres.
+ * TB_ERR_ARG if fewer than one usable lap; laps whose length differs
+ * from the median by more than 2 % are left out (n_used says how many
+ * were used). */
+enum tb_status ana_track_build(const struct tb_lap *const *laps,
+			       size_t n_laps, double step_m,
+			       struct ana_track *out, size_t *n_used,
+			       struct tb_error *err) TB_WUR;
+void ana_track_release(struct ana_track *t);
+
+/* Project (x, y) onto the path: the distance along it (0..length) of
+ * the nearest point, searching only [hint - back, hint + ahead] (metres,
+ * wrapping at the line) so a hairpin or a crossover cannot make the
+ * projection jump. *err_m receives the distance off the path. */
+double ana_track_project(const struct ana_track *t, double x, double y,
+			 double hint_m, double back_m, double ahead_m,
+			 double *err_m);
+
+/* ------------------------------------------------------------------ */
+/* Distance base of a lap. */
+
+enum ana_dist_method {
+	ANA_DIST_TRACK,	      /* projected onto the track model, fused with
+				 integrated speed */
+	ANA_DIST_CHANNEL,     /* the source's own lap distance channel */
+	ANA_DIST_SPEED,	      /* integrated speed (no position, no channel) */
+};
+const char *ana_dist_method_name(enum ana_dist_method m); /* "track" */
+
+struct ana_dist_info {
+	enum ana_dist_method method;
+	double length_m;     /* distance covered by the lap */
+	double pos_err_rms;  /* projection error, m (TRACK only; else NAN) */
+	double pos_err_max;
+	double rate_hz;	     /* median sample rate */
+	size_t n_dropped;    /* samples dropped: duplicate or reversed time,
+				non-finite values */
+	double line_time_s;  /* start/finish crossing, interpolated between
+				samples, in the lap's TB_CH_TIME */
+};
+
+/* Lap distance of every sample of lap into dist[lap->n] (metres from the
+ * line, increasing; a dropped sample gets NAN). track may be NULL.
+ * Refuses (TB_ERR_ARG with a reason) a lap without time, or with
+ * neither position+track, a distance channel, nor speed. */
+enum tb_status ana_lap_distance(const struct tb_lap *lap,
+				const struct ana_track *track, double *dist,
+				struct ana_dist_info *info,
+				struct tb_error *err) TB_WUR;
+
+/* ------------------------------------------------------------------ */
+/* A lap on a regular distance grid: point i is at i * step_m. */
+
+struct ana_grid {
+	double step_m;
+	size_t n;	  /* points: floor(length / step) + 1 */
+	double length_m;
+	tb_chmask chans;  /* channels with at least one known point */
+	double *t;	  /* n: elapsed time since the line, s (always) */
+	double *col[TB_CH__COUNT]; /* n each for chans; NAN = unknown here */
+	struct ana_dist_info dist;  /* how the distance was obtained */
+	int32_t lap_time_ms;	    /* the lap's (game's) time, or unknown */
+};
+
+/* Resample lap onto a step_m grid using dist (from ana_lap_distance):
+ * linear interpolation for continuous channels, hold for step channels
+ * (core channel kinds), NAN where a channel is absent or across a gap
+ * wider than max_gap_m. out is initialised here; release it with
+ * ana_grid_release. */
+enum tb_status ana_resample(const struct tb_lap *lap, const double *dist,
+			    const struct ana_dist_info *info, double step_m,
+			    double max_gap_m, struct ana_grid *out,
+			    struct tb_error *err) TB_WUR;
+void ana_grid_release(struct ana_grid *g);
+
+/* Convenience: distance + resample in one call. */
+enum tb_status ana_grid_from_lap(const struct tb_lap *lap,
+				 const struct ana_track *track, double step_m,
+				 struct ana_grid *out,
+				 struct tb_error *err) TB_WUR;
+
+/* ------------------------------------------------------------------ */
+/* Delta time. */
+
+struct ana_delta_info {
+	double final_s;	    /* delta at the line = lap time difference */
+	double confidence;  /* 0..1: position error, sample rates, line
+			       length difference folded into one figure */
+	double len_diff_m;  /* lap length - reference length */
+	const char *warning; /* NULL, or why the comparison is doubtful */
+};
+
+/* delta[i] = lap time at distance i*step - reference time there, for
+ * i < min(lap->n, ref->n) points (n_out). Both grids must share step_m;
+ * the lap's distance is scaled onto the reference's length first when
+ * they differ by < 2 % (different lines); more → TB_ERR_RANGE ("not the
+ * same layout"). delta must hold ref->n doubles. */
+enum tb_status ana_delta(const struct ana_grid *lap, const struct ana_grid *ref,
+			 double *delta, size_t *n_out,
+			 struct ana_delta_info *info,
+			 struct tb_error *err) TB_WUR;
+
+/* ------------------------------------------------------------------ */
+/* Corners: segments that tile [0, length). Each segment k runs from
+ * start_m to the next segment's start (the last one to length_m) and
+ * holds one corner (or a merged complex) and the straight after it. */
+
+#define ANA_CORNERS_MAX 64
+
+struct ana_corner {
+	int number;	   /* stable 1-based number along the lap */
+	double start_m;	   /* segment start (end of the previous straight,
+			      before this corner's braking) */
+	double brake_m;	   /* where the reference starts braking / lifting
+			      (NAN if it does not) */
+	double apex_m;	   /* minimum speed of the reference */
+	double exit_m;	   /* back on full throttle / curvature ends */
+	double end_m;	   /* segment end = next start */
+	double curv_max;   /* 1/m, signed (+ left) */
+	bool complex;	   /* several apexes merged */
+};
+
+struct ana_corners {
+	size_t n;
+	double length_m;
+	struct ana_corner c[ANA_CORNERS_MAX];
+};
+
+/* Find corners from the track model's curvature (or, without one, from
+ * the reference grid's speed: local minima), refined by where the fast
+ * laps brake and lift. refs: the fastest laps' grids (>= 1). */
+enum tb_status ana_corners_find(const struct ana_track *track,
+				const struct ana_grid *const *refs,
+				size_t n_refs, struct ana_corners *out,
+				struct tb_error *err) TB_WUR;
+
+/* Per-corner metrics of a lap; NAN = unknown (the source lacks the
+ * channel: see unknown_mask), each also as lap - reference. */
+struct ana_corner_metrics {
+	double brake_m;		/* brake point (distance) */
+	double brake_peak;	/* 0..1 */
+	double brake_build_s;	/* time from 10 % to 90 % of peak */
+	double trail_release_m; /* brake released (< 5 %) */
+	double overlap_m;	/* brake and steering both applied */
+	double entry_kmh;	/* speed at the brake point */
+	double min_kmh, min_m;	/* minimum speed and where */
+	double coast_m;		/* neither brake nor throttle */
+	double throttle_m;	/* throttle pickup (> 10 % after the apex) */
+	double full_throttle_m; /* distance from pickup to > 95 % */
+	double exit_kmh[3];	/* 50, 100, 200 m after the apex */
+	double gear_apex;
+	double steer_corrections; /* sign changes of steering rate */
+	double time_s;		  /* time through the segment */
+	tb_chmask unknown;	  /* channels missing for these metrics */
+};
+
+enum tb_status ana_corner_metrics(const struct ana_grid *lap,
+				  const struct ana_corners *corners, size_t k,
+				  struct ana_corner_metrics *out,
+				  struct tb_error *err) TB_WUR;
+
+#endif /* TB_ANALYSIS_H */
