@@ -983,6 +983,84 @@ static void test_roundtrip_mid_lap(void **state)
 		tb_lap_release(&laps[l]);
 }
 
+/* Regressions found by the export round trips (test_roundtrip.c): lap
+ * numbers other than 1.. (an out lap 7, then 8, 9), the "stage" session
+ * kind, a gear change a few µs after a grid point (float32 session
+ * times) that must not land a period late, and whole-ms time stamps
+ * (Forza) that must still give a 60 Hz grid. */
+static void test_roundtrip_regressions(void **state)
+{
+	(void)state;
+	struct tb_lap laps[3];
+	for (size_t l = 0; l < 3; l++) {
+		tb_lap_init(&laps[l]);
+		laps[l].lap_number = 7 + (uint32_t)l;
+		laps[l].lap_time_ms = l == 0 ? TB_TIME_UNKNOWN : 2000;
+		laps[l].flags = l == 0 ? TB_LAP_INCOMPLETE | TB_LAP_OUT : 0;
+		for (size_t i = 0; i < 120; i++) {
+			struct tb_frame f;
+			tb_frame_clear(&f);
+			/* whole ms, as Forza stamps its packets */
+			double t = (double)((l * 120 + i) * 1000 / 60) / 1e3;
+			tb_frame_set(&f, TB_CH_TIME, t);
+			tb_frame_set(&f, TB_CH_SPEED, 40.0);
+			/* µs off the grid, as float32 session times are */
+			tb_frame_set(&f, TB_CH_GEAR, i < 61 ? 3 : 4);
+			lap_push(&laps[l], &f);
+		}
+	}
+	struct tb_session_info s;
+	struct tb_car_info car;
+	session(&s, &car);
+	s.kind = TB_SESSION_STAGE;
+	char *p = path_in_tmp("regr.ld");
+	assert_int_equal(fmt_motec_write(p, &s, &car, laps, 3, NULL), TB_OK);
+	struct sink k;
+	sink_init(&k);
+	assert_int_equal(
+	    fmt_importer_motec_ld.import(p, sink_fn, &k, NULL, NULL), TB_OK);
+	assert_int_equal(k.s.kind, TB_SESSION_STAGE);
+	assert_int_equal(k.n, 3);
+	for (size_t l = 0; l < 3; l++) {
+		assert_int_equal(k.laps[l].lap_number, 7 + l);
+		/* 60 Hz, not the 59 of a median of 16/17 ms steps */
+		assert_true(fabs(k.laps[l].col[TB_CH_TIME][1] -
+				 k.laps[l].col[TB_CH_TIME][0] - 1.0 / 60) <
+			    1e-9);
+	}
+	assert_int_equal(k.laps[0].flags, TB_LAP_INCOMPLETE);
+	assert_int_equal(k.laps[1].lap_time_ms, 2000);
+	sink_release(&k);
+	/* one lap, its time base µs off the grid: gear changes on time */
+	tb_lap_clear_samples(&laps[2]);
+	for (size_t i = 0; i < 120; i++) {
+		struct tb_frame f;
+		tb_frame_clear(&f);
+		tb_frame_set(&f, TB_CH_TIME,
+			     (double)(float)(100.0 + i / 60.0) - 100.0);
+		tb_frame_set(&f, TB_CH_SPEED, 40.0);
+		tb_frame_set(&f, TB_CH_GEAR, (double)(i / 7 % 6 + 1));
+		lap_push(&laps[2], &f);
+	}
+	laps[2].lap_number = 12;
+	assert_int_equal(fmt_motec_write(p, &s, &car, &laps[2], 1, NULL),
+			 TB_OK);
+	sink_init(&k);
+	assert_int_equal(
+	    fmt_importer_motec_ld.import(p, sink_fn, &k, NULL, NULL), TB_OK);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.laps[0].lap_number, 12);
+	assert_true(k.laps[0].n >= 120);
+	for (size_t i = 0; i < 120; i++)
+		if (k.laps[0].col[TB_CH_GEAR][i] != laps[2].col[TB_CH_GEAR][i])
+			fail_msg("gear at %zu: %g, expected %g", i,
+				 k.laps[0].col[TB_CH_GEAR][i],
+				 laps[2].col[TB_CH_GEAR][i]);
+	sink_release(&k);
+	for (size_t l = 0; l < 3; l++)
+		tb_lap_release(&laps[l]);
+}
+
 /* The written log without its .ldx is one incomplete lap; truncating
  * the written file anywhere fails cleanly with no lap. */
 static void test_written_without_ldx_and_truncated(void **state)
@@ -1091,6 +1169,7 @@ int main(void)
 	    cmocka_unit_test(test_roundtrip_f1),
 	    cmocka_unit_test(test_roundtrip_sparse),
 	    cmocka_unit_test(test_roundtrip_mid_lap),
+	    cmocka_unit_test(test_roundtrip_regressions),
 	    cmocka_unit_test(test_written_without_ldx_and_truncated),
 	    cmocka_unit_test(test_writer_args),
 	    cmocka_unit_test(test_sniff),

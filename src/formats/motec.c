@@ -1692,6 +1692,7 @@ const struct fmt_importer fmt_importer_motec_ld = {
 #define WR_MAX_RATE   1000u
 #define WR_DEF_RATE   60u
 #define WR_RATE_DIFFS 65536u
+#define WR_RATE_SPAN  10u
 /* A sample this close to a grid point (in periods) is on it: games send
  * float32 session times, microseconds off their frame grid, and a gear
  * change a few µs after a grid point must not land a period late. */
@@ -1747,11 +1748,17 @@ static uint32_t wr_rate(const struct tb_lap *laps, size_t n_laps)
 		int src = wr_time_src(&laps[i]);
 		if (src < 0)
 			continue;
+		/* intervals over WR_RATE_SPAN samples: time stamps
+		 * quantised to the ms (Forza) or jittered by the game's
+		 * frames (DiRT) would bias a median of single ones */
+		size_t w = laps[i].n - 1 < WR_RATE_SPAN ? laps[i].n - 1
+							 : WR_RATE_SPAN;
 		for (size_t j = 1; j < laps[i].n; j++, seen++) {
-			if (seen % stride)
+			if (seen % stride || j < w)
 				continue;
 			double dt =
-			    laps[i].col[src][j] - laps[i].col[src][j - 1];
+			    (laps[i].col[src][j] - laps[i].col[src][j - w]) /
+			    (double)w;
 			if (dt > 0 && isfinite(dt))
 				d[n++] = dt;
 		}
