@@ -457,6 +457,10 @@ static void sc_reopen(void **state)
 	OK(store_session_put(f->st, &in, &sid, E));
 	struct tb_car_info car = {.car_index = 2, .team_id = 1};
 	snprintf(car.driver, sizeof(car.driver), "VERSTAPPEN");
+	snprintf(car.car, sizeof(car.car), "Red Bull RB19");
+	OK(store_car_put(f->st, sid, &car, E));
+	/* an unknown car name never erases a known one */
+	car.car[0] = '\0';
 	OK(store_car_put(f->st, sid, &car, E));
 	struct tb_lap lap, back;
 	make_lap(&lap, 2, 5, 92000, 0, 60);
@@ -476,6 +480,7 @@ static void sc_reopen(void **state)
 	OK(store_lap_get(f->st, lid, &back, &row, E));
 	assert_true(tb_lap_equal(&back, &lap));
 	assert_string_equal(row.driver, "VERSTAPPEN");
+	assert_string_equal(row.car, "Red Bull RB19");
 	tb_lap_release(&back);
 	tb_lap_release(&lap);
 }

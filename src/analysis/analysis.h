@@ -90,7 +90,13 @@ struct ana_grid {
 	double *col[TB_CH__COUNT]; /* n each for chans; NAN = unknown here */
 	struct ana_dist_info dist;  /* how the distance was obtained */
 	int32_t lap_time_ms;	    /* the lap's (game's) time, or unknown */
+	uint32_t src;		    /* ANA_SRC_* bits about the source: 0 when
+				       created; the caller sets them */
 };
+
+/* What a grid's source can and cannot tell (struct ana_grid.src). */
+#define ANA_SRC_BRAKE_BINARY (1u << 0) /* TB_CH_BRAKE is on/off (0/1), not
+					  a pedal fraction (F1 timing) */
 
 /* Resample lap onto a step_m grid using dist (from ana_lap_distance):
  * linear interpolation for continuous channels, hold for step channels
@@ -188,5 +194,57 @@ enum tb_status ana_corner_metrics(const struct ana_grid *lap,
 				  const struct ana_corners *corners, size_t k,
 				  struct ana_corner_metrics *out,
 				  struct tb_error *err) TB_WUR;
+
+/* Time lost in corner c's segment: delta at its end minus delta at its
+ * start (linear interpolation of delta[n], point i at i * step_m; ends
+ * beyond the last point take the last one). Segments tile the lap, so
+ * the losses of all corners add up to delta[n - 1] - delta[0], the lap
+ * delta. NAN for bad arguments or a NAN delta there. */
+double ana_corner_loss(const double *delta, size_t n, double step_m,
+		       const struct ana_corner *c);
+
+/* ------------------------------------------------------------------ */
+/* Session views: many laps of one layout against one set of corners. */
+
+#define ANA_CARS_MAX 256 /* car indexes 0..255 */
+
+struct ana_session_lap {
+	const struct ana_grid *grid; /* borrowed */
+	uint8_t car;		     /* car index */
+	bool clean;		     /* valid lap: counted in the views */
+};
+
+struct ana_corner_stats {
+	size_t n_laps;	    /* clean laps with a segment time */
+	double best_s;	    /* best segment time among clean laps */
+	size_t best_lap;    /* index into the laps array */
+	double time_sd_s;   /* std dev of the segment time */
+	double brake_sd_m;  /* std dev of the brake point (laps braking) */
+	double min_kmh_sd;  /* std dev of the minimum speed */
+};
+
+struct ana_session_summary {
+	size_t n_clean;
+	double best_lap_s;	   /* fastest clean lap (NAN: none) */
+	size_t best_lap;	   /* its index */
+	double theoretical_s;	   /* sum over segments of best_s */
+	size_t n_corners;
+	struct ana_corner_stats c[ANA_CORNERS_MAX];
+	size_t n_cars;		   /* cars with a clean lap */
+	size_t car_best[ANA_CARS_MAX]; /* per car index: best clean lap's
+					  index, SIZE_MAX if none */
+};
+
+/* Summarise n_laps laps (grids of the same layout as corners): the
+ * theoretical best (sum over the corner segments of the best segment
+ * time among clean laps), consistency per corner over clean laps (std
+ * dev of brake point, minimum speed, segment time) and the best lap per
+ * car. A lap's time is its lap_time_ms when known, else its last grid
+ * time. TB_ERR_ARG without a clean lap; no allocation. */
+enum tb_status ana_session_summarize(const struct ana_session_lap *laps,
+				     size_t n_laps,
+				     const struct ana_corners *corners,
+				     struct ana_session_summary *out,
+				     struct tb_error *err) TB_WUR;
 
 #endif /* TB_ANALYSIS_H */

@@ -266,6 +266,7 @@ struct tb_session_info {
 struct tb_car_info {
 	uint8_t car_index;
 	char driver[TB_NAME_MAX];
+	char car[TB_NAME_MAX]; /* car model or team, "" unknown */
 	int32_t team_id;     /* game code; -1 unknown */
 	int32_t race_number; /* -1 unknown */
 	bool ai;

@@ -872,6 +872,7 @@ static void setup_car(struct imp *im)
 	copy_utf8(c->driver, sizeof(c->driver), ystr(im, drv, "UserName"));
 	copy_utf8(im->meta.car, sizeof(im->meta.car),
 		  ystr(im, drv, "CarScreenName"));
+	copy_utf8(c->car, sizeof(c->car), ystr(im, drv, "CarScreenName"));
 	if (ynum(im, drv, "CarNumberRaw", &v, NULL) && v >= 0 && v <= INT32_MAX)
 		c->race_number = (int32_t)v;
 	c->ai = ynum(im, drv, "CarIsAI", &v, NULL) && v != 0;

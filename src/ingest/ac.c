@@ -700,6 +700,7 @@ static void session_begin(struct ac_inst *a, int64_t now_us)
 		copy_utf8(in->layout, sizeof(in->layout), a->names.config);
 		copy_utf8(a->car.driver, sizeof(a->car.driver),
 			  a->names.driver);
+		copy_utf8(a->car.car, sizeof(a->car.car), a->names.car);
 	}
 	a->have_session = true;
 	a->resumed = false;

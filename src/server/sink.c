@@ -264,7 +264,10 @@ static enum tb_status file_lap(void *ctx, const struct tb_session_info *s,
 	struct file_ctx *fc = ctx;
 	int64_t lap_id;
 	struct tb_error e;
-	enum tb_status st = srv_sink_put(fc->sink, s, car, lap, &lap_id, &e);
+	struct tb_car_info c = *car;
+	if (!c.car[0] && meta && meta->car[0])
+		snprintf(c.car, sizeof(c.car), "%s", meta->car);
+	enum tb_status st = srv_sink_put(fc->sink, s, &c, lap, &lap_id, &e);
 	if (st != TB_OK)
 		return st;
 	if (lap->flags & TB_LAP_INCOMPLETE)

@@ -80,6 +80,8 @@ static const char *const migrations[] = {
 	" source TEXT NOT NULL,"
 	" created_unix_ms INTEGER NOT NULL);"
 	"CREATE INDEX refs_by_class ON refs (car_class);",
+	/* 4: the car (model or team) a driver drove. */
+	"ALTER TABLE cars ADD COLUMN car TEXT NOT NULL DEFAULT '';",
 };
 /* clang-format on */
 
@@ -99,6 +101,7 @@ static const char *const migrations[] = {
 
 #define LAP_COLS                                                               \
 	"l.id, l.session_id, l.car_index, coalesce(c.driver, ''),"             \
+	" coalesce(c.car, ''),"                                                \
 	" l.lap_number, l.lap_time_ms, l.sector1_ms, l.sector2_ms,"            \
 	" l.sector3_ms, l.flags, l.n_samples, l.chans, l.blob_bytes"
 
@@ -163,8 +166,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
 	[S_CAR_PUT] =
 		"INSERT INTO cars (session_id, car_index, driver, team_id,"
-		" race_number, ai) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+		" race_number, ai, car) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 		" ON CONFLICT (session_id, car_index) DO UPDATE SET"
+		" car = CASE WHEN excluded.car <> '' THEN excluded.car"
+		" ELSE car END,"
 		" driver = excluded.driver, team_id = excluded.team_id,"
 		" race_number = excluded.race_number, ai = excluded.ai",
 	[S_LAP_DELETE] =
@@ -507,14 +512,15 @@ static void read_lap(sqlite3_stmt *q, struct store_lap_row *r)
 	r->session_id = sqlite3_column_int64(q, 1);
 	r->car_index = (uint8_t)sqlite3_column_int(q, 2);
 	column_text(q, 3, r->driver, sizeof(r->driver));
-	r->lap_number = (uint32_t)sqlite3_column_int64(q, 4);
-	r->lap_time_ms = sqlite3_column_int(q, 5);
+	column_text(q, 4, r->car, sizeof(r->car));
+	r->lap_number = (uint32_t)sqlite3_column_int64(q, 5);
+	r->lap_time_ms = sqlite3_column_int(q, 6);
 	for (int i = 0; i < 3; i++)
-		r->sector_ms[i] = sqlite3_column_int(q, 6 + i);
-	r->flags = (uint32_t)sqlite3_column_int64(q, 9);
-	r->n_samples = sqlite3_column_int64(q, 10);
-	r->chans = (tb_chmask)sqlite3_column_int64(q, 11);
-	r->blob_bytes = sqlite3_column_int64(q, 12);
+		r->sector_ms[i] = sqlite3_column_int(q, 7 + i);
+	r->flags = (uint32_t)sqlite3_column_int64(q, 10);
+	r->n_samples = sqlite3_column_int64(q, 11);
+	r->chans = (tb_chmask)sqlite3_column_int64(q, 12);
+	r->blob_bytes = sqlite3_column_int64(q, 13);
 }
 
 /* TB_OK if session id exists, TB_ERR_NOTFOUND if not. */
@@ -589,6 +595,7 @@ static enum tb_status sq_car_put(struct store *st, int64_t session_id,
 	bind_i64(q, 4, car->team_id, &rc);
 	bind_i64(q, 5, car->race_number, &rc);
 	bind_i64(q, 6, car->ai ? 1 : 0, &rc);
+	bind_text(q, 7, car->car, sizeof(car->car), &rc);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	done(q);
@@ -702,8 +709,8 @@ static enum tb_status sq_lap_get(struct store *st, int64_t lap_id,
 	}
 	struct store_lap_row r;
 	read_lap(q, &r);
-	const void *blob = sqlite3_column_blob(q, 13);
-	size_t len = (size_t)sqlite3_column_bytes(q, 13);
+	const void *blob = sqlite3_column_blob(q, 14);
+	size_t len = (size_t)sqlite3_column_bytes(q, 14);
 	enum tb_status st2;
 	if (!blob && len)
 		st2 = db_fail(s, SQLITE_NOMEM, err, "read lap blob");

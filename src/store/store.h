@@ -25,6 +25,7 @@ struct store_lap_row {
 	int64_t id, session_id;
 	uint8_t car_index;
 	char driver[TB_NAME_MAX];
+	char car[TB_NAME_MAX];
 	uint32_t lap_number;
 	int32_t lap_time_ms;
 	int32_t sector_ms[3];
