@@ -29,12 +29,14 @@
  *
  * Both bounds follow from the writer's contract (a grid value is the
  * original's linear interpolation, or hold, at that grid time), not from
- * measurement. For the 60 Hz sources (the generated streams, .ibt) every
- * sample sits on the grid (d <= s, asserted), so a continuous channel
- * must match within P + 2 S s (microseconds of slope: float32 rounding of
- * the games' session times) and a step channel exactly, sample by
- * sample. Only the irregular sources need the looser R: the DiRT stage's
- * timestamps are the game's float32 run time (frame jitter), and the
+ * measurement. For the 60 Hz sources (F1, GT7 and AC streams, .ibt)
+ * every sample sits on the grid (d <= s, asserted), so a continuous
+ * channel must match within P + 2 S s (microseconds of slope: float32
+ * rounding of the games' session times) and a step channel exactly,
+ * sample by sample. Only the irregular sources need the looser R:
+ * Forza stamps its packets in whole ms (samples up to 0.04 period off a
+ * 60 Hz grid), the DiRT stage's timestamps are the game's float32 run
+ * time with frame jitter (up to half a period off), and the
  * TracingInsights lap is sampled at ~4-8 Hz with no two intervals alike,
  * so samples fall between grid points and the grid cannot hold every
  * vertex of the original; its step channels (gear, DRS) then lag by up

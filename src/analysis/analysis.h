@@ -67,6 +67,12 @@ struct ana_dist_info {
 				non-finite values */
 	double line_time_s;  /* start/finish crossing, interpolated between
 				samples, in the lap's TB_CH_TIME */
+	double end_time_s;   /* the line at the lap's end (length_m), in
+				TB_CH_TIME: the game's lap time when it
+				agrees with the samples, else extrapolated;
+				NAN if the lap does not reach it */
+	const char *note;    /* NULL, or a fallback / cleanup taken
+				("no position: lap distance channel") */
 };
 
 /* Lap distance of every sample of lap into dist[lap->n] (metres from the
@@ -90,6 +96,8 @@ struct ana_grid {
 	double *col[TB_CH__COUNT]; /* n each for chans; NAN = unknown here */
 	struct ana_dist_info dist;  /* how the distance was obtained */
 	int32_t lap_time_ms;	    /* the lap's (game's) time, or unknown */
+	double t_end_s;		    /* elapsed time at length_m (the line at
+				       the end), NAN if not reached */
 	uint32_t src;		    /* ANA_SRC_* bits about the source: 0 when
 				       created; the caller sets them */
 };
@@ -127,7 +135,7 @@ struct ana_delta_info {
 };
 
 /* delta[i] = lap time at distance i*step - reference time there, for
- * i < min(lap->n, ref->n) points (n_out). Both grids must share step_m;
+ * every reference point i < ref->n (n_out). Both grids must share step_m;
  * the lap's distance is scaled onto the reference's length first when
  * they differ by < 2 % (different lines); more → TB_ERR_RANGE ("not the
  * same layout"). delta must hold ref->n doubles. */
@@ -190,6 +198,11 @@ struct ana_corner_metrics {
 	tb_chmask unknown;	  /* channels missing for these metrics */
 };
 
+/* Metrics of lap in corner k's segment. Distances are in the corners'
+ * frame (the lap's distance scaled onto corners->length_m, which must
+ * agree within 2 %: TB_ERR_RANGE otherwise). lap->src says whether the
+ * brake is on/off (ANA_SRC_BRAKE_BINARY: brake point at > 0.5, build-up
+ * and release unknown). TB_ERR_ARG for an empty grid or k >= n. */
 enum tb_status ana_corner_metrics(const struct ana_grid *lap,
 				  const struct ana_corners *corners, size_t k,
 				  struct ana_corner_metrics *out,

@@ -1,0 +1,448 @@
+/* distance.c - the distance base of a lap: every sample's metres from
+ * the line, by projection onto a track model fused with integrated speed,
+ * else the source's own lap distance, else integrated speed; plus the
+ * interpolated times at which the lap crosses the line at both ends. */
+#include <math.h>
+
+#include "analysis.h"
+
+#define DIST_BACK_M 20.0	/* projection window behind the hint */
+#define DIST_AHEAD_M 20.0	/* ... and ahead (plus 2 * v * dt) */
+#define DIST_TRUST_ERR_M 3.0	/* projection fully trusted within this */
+#define DIST_GAIN 0.7		/* complementary filter gain */
+#define DIST_NOISE_M 3.0	/* backward steps up to this are noise */
+#define DIST_END_SLACK_M 50.0	/* last sample this close to the line */
+#define DIST_GAME_TIME_TOL_S 0.5 /* game lap time vs samples */
+
+const char *ana_dist_method_name(enum ana_dist_method m)
+{
+	switch (m) {
+	case ANA_DIST_TRACK:
+		return "track";
+	case ANA_DIST_CHANNEL:
+		return "channel";
+	case ANA_DIST_SPEED:
+		return "speed";
+	}
+	return "unknown";
+}
+
+static double chan_at(const struct tb_lap *lap, enum tb_channel ch, size_t i)
+{
+	if (!(lap->mask[i] & TB_CHBIT(ch)))
+		return NAN;
+	double v = lap->col[ch][i];
+	return isfinite(v) ? v : NAN;
+}
+
+static double speed_at(const struct tb_lap *lap, size_t i)
+{
+	double v = chan_at(lap, TB_CH_SPEED, i);
+	return v >= 0 ? v : NAN;
+}
+
+/* k-th smallest of v[n] (v reordered): Hoare's selection. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		double piv = v[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < piv)
+				i++;
+			while (v[j] > piv)
+				j--;
+			if (i <= j) {
+				double tmp = v[i];
+				v[i] = v[j];
+				v[j] = tmp;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+/* Mark usable samples (finite, strictly increasing time): dist[i] = 0
+ * for kept, NAN for dropped. Returns the number kept; fills the median
+ * sample rate (using dist as scratch first). */
+static size_t keep_samples(const struct tb_lap *lap, double *dist,
+			   struct ana_dist_info *info)
+{
+	size_t n_dt = 0, kept = 0;
+	double t_prev = NAN;
+	for (size_t i = 0; i < lap->n; i++) {
+		double t = chan_at(lap, TB_CH_TIME, i);
+		if (isnan(t) || (!isnan(t_prev) && !(t > t_prev)))
+			continue;
+		if (!isnan(t_prev))
+			dist[n_dt++] = t - t_prev;
+		t_prev = t;
+	}
+	info->rate_hz = NAN;
+	if (n_dt > 0) {
+		double med = select_kth(dist, n_dt, n_dt / 2);
+		info->rate_hz = med > 0 ? 1.0 / med : NAN;
+	}
+	t_prev = NAN;
+	for (size_t i = 0; i < lap->n; i++) {
+		double t = chan_at(lap, TB_CH_TIME, i);
+		if (isnan(t) || (!isnan(t_prev) && !(t > t_prev))) {
+			dist[i] = NAN;
+			info->n_dropped++;
+			continue;
+		}
+		dist[i] = 0;
+		t_prev = t;
+		kept++;
+	}
+	return kept;
+}
+
+static double time_at(const struct tb_lap *lap, size_t i)
+{
+	return lap->col[TB_CH_TIME][i];
+}
+
+/* Speed over the step from sample a to b: the mean of the speed channel
+ * at both ends, else the one known, else fallback. */
+static double step_speed(const struct tb_lap *lap, size_t a, size_t b,
+			 double fallback)
+{
+	double va = speed_at(lap, a), vb = speed_at(lap, b);
+	if (!isnan(va) && !isnan(vb))
+		return 0.5 * (va + vb);
+	if (!isnan(vb))
+		return vb;
+	if (!isnan(va))
+		return va;
+	return fallback;
+}
+
+/* Projection fused with integrated speed (a complementary filter): the
+ * speed integral predicts, the projection corrects with gain DIST_GAIN
+ * while the car is within DIST_TRUST_ERR_M of the path, less and less
+ * beyond (off the reference path the projection is unreliable). */
+static void dist_track(const struct tb_lap *lap, const struct ana_track *tr,
+		       double *dist, struct ana_dist_info *info)
+{
+	const double len = tr->length_m;
+	double d_prev = NAN, v_est = NAN, e2 = 0, emax = 0;
+	size_t prev = 0, n_e = 0;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]))
+			continue;
+		double x = chan_at(lap, TB_CH_POS_X, i);
+		double y = chan_at(lap, TB_CH_POS_Y, i);
+		bool pos = !isnan(x) && !isnan(y);
+		double d = NAN, e = NAN;
+		if (isnan(d_prev)) {
+			if (pos) {
+				d = ana_track_project(tr, x, y, NAN, 0, 0, &e);
+				d = d > 0.5 * len ? d - len : d;
+			}
+		} else {
+			double dt = time_at(lap, i) - time_at(lap, prev);
+			double v = step_speed(lap, prev, i, v_est);
+			double pred = isnan(v) ? d_prev : d_prev + v * dt;
+			double vdt = isnan(v) ? 0 : v * dt;
+			d = pred;
+			if (pos) {
+				double p = ana_track_project(
+				    tr, x, y, pred, DIST_BACK_M,
+				    DIST_AHEAD_M + 2 * vdt, &e);
+				p += len * round((pred - p) / len);
+				double k = isnan(v) ? 1.0 : DIST_GAIN;
+				if (e > DIST_TRUST_ERR_M)
+					k *= DIST_TRUST_ERR_M / e;
+				d = pred + k * (p - pred);
+			}
+			if (d < d_prev)
+				d = d_prev;
+			if (!isnan(d) && dt > 0)
+				v_est = (d - d_prev) / dt;
+		}
+		if (!isnan(e)) {
+			e2 += e * e;
+			emax = e > emax ? e : emax;
+			n_e++;
+		}
+		dist[i] = isnan(d) ? INFINITY : d; /* INFINITY: fill later */
+		if (!isnan(d)) {
+			d_prev = d;
+			prev = i;
+		}
+	}
+	info->pos_err_rms = n_e ? sqrt(e2 / (double)n_e) : NAN;
+	info->pos_err_max = n_e ? emax : NAN;
+}
+
+/* The source's lap distance, cleaned to be monotonic: a step back within
+ * noise is held; a big step back in the first samples is the line (the
+ * samples before it belong before the line: shifted below 0); a big step
+ * back later is a reset, refused. */
+static enum tb_status dist_channel(const struct tb_lap *lap, double *dist,
+				   struct ana_dist_info *info,
+				   struct tb_error *err)
+{
+	double d_prev = NAN;
+	size_t prev = 0, n_seen = 0;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]))
+			continue;
+		double raw = chan_at(lap, TB_CH_LAP_DIST, i);
+		n_seen++;
+		if (isnan(raw)) {
+			dist[i] = INFINITY;
+			continue;
+		}
+		double d = raw;
+		if (!isnan(d_prev) && raw < d_prev - DIST_NOISE_M) {
+			if (n_seen > 1 + lap->n / 20)
+				return tb_fail(err, TB_ERR_CORRUPT,
+					       "lap distance goes back %.1f m "
+					       "at sample %zu (a reset or "
+					       "flashback)",
+					       d_prev - raw, i);
+			double dt = time_at(lap, i) - time_at(lap, prev);
+			double v = step_speed(lap, prev, i, 0);
+			double shift = (raw - v * dt) - d_prev;
+			for (size_t j = 0; j < i; j++)
+				if (!isnan(dist[j]) && isfinite(dist[j]))
+					dist[j] += shift;
+			info->note = "lap distance wraps at the line: earlier "
+				     "samples placed before it";
+		} else if (!isnan(d_prev) && raw < d_prev) {
+			d = d_prev;
+		}
+		dist[i] = d;
+		d_prev = d;
+		prev = i;
+	}
+	return TB_OK;
+}
+
+/* Integrated speed (trapezoid) from 0 at the first sample; a missing
+ * speed holds the last one. */
+static void dist_speed(const struct tb_lap *lap, double *dist)
+{
+	double d = NAN, v_last = NAN;
+	size_t prev = 0;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]))
+			continue;
+		if (isnan(d)) {
+			d = 0;
+		} else {
+			double dt = time_at(lap, i) - time_at(lap, prev);
+			double v = step_speed(lap, prev, i, v_last);
+			d += isnan(v) ? 0 : v * dt;
+		}
+		double vi = speed_at(lap, i);
+		v_last = isnan(vi) ? v_last : vi;
+		dist[i] = d;
+		prev = i;
+	}
+}
+
+/* Kept samples without a measurement (INFINITY) get a distance linear in
+ * time between their known neighbours, held at the ends. */
+static enum tb_status fill_unknown(const struct tb_lap *lap, double *dist,
+				   struct tb_error *err)
+{
+	size_t last = SIZE_MAX;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]) || isinf(dist[i]))
+			continue;
+		size_t from = last == SIZE_MAX ? 0 : last + 1;
+		for (size_t j = from; j < i; j++) {
+			if (!isinf(dist[j]))
+				continue;
+			if (last == SIZE_MAX) {
+				dist[j] = dist[i];
+				continue;
+			}
+			double ta = time_at(lap, last), tb = time_at(lap, i);
+			double f = (time_at(lap, j) - ta) / (tb - ta);
+			dist[j] = dist[last] + f * (dist[i] - dist[last]);
+		}
+		last = i;
+	}
+	if (last == SIZE_MAX)
+		return tb_fail(err, TB_ERR_ARG,
+			       "lap of %zu samples: no sample with a usable "
+			       "position or distance",
+			       lap->n);
+	for (size_t j = last + 1; j < lap->n; j++)
+		if (isinf(dist[j]))
+			dist[j] = dist[last];
+	return TB_OK;
+}
+
+/* Speed at kept sample i: the channel, else the rate towards the
+ * neighbour j. */
+static double speed_or_rate(const struct tb_lap *lap, const double *dist,
+			    size_t i, size_t j)
+{
+	double v = speed_at(lap, i);
+	if (!isnan(v))
+		return v;
+	double dt = time_at(lap, j) - time_at(lap, i);
+	return dt != 0 ? (dist[j] - dist[i]) / dt : NAN;
+}
+
+/* Crossing of distance 0: interpolated between the samples around it,
+ * else extrapolated back from the first sample with its speed (within
+ * 2 s), else the lap's own lap-time channel, else the first sample. */
+static double line_time(const struct tb_lap *lap, const double *dist,
+			size_t first, size_t second)
+{
+	size_t a = SIZE_MAX;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]))
+			continue;
+		if (a != SIZE_MAX && dist[a] <= 0 && dist[i] > 0) {
+			double ta = time_at(lap, a), tb = time_at(lap, i);
+			return ta + (0 - dist[a]) / (dist[i] - dist[a]) *
+					(tb - ta);
+		}
+		if (dist[i] > 0 && a == SIZE_MAX)
+			break; /* starts after the line */
+		a = i;
+	}
+	double t0 = time_at(lap, first), d0 = dist[first];
+	if (d0 <= 0)
+		return NAN; /* never reaches the line */
+	double v0 = speed_or_rate(lap, dist, first, second);
+	if (v0 > 1.0 && d0 / v0 < 2.0)
+		return t0 - d0 / v0;
+	double lt = chan_at(lap, TB_CH_LAP_TIME, first);
+	if (lt >= 0 && lt < 30)
+		return t0 - lt;
+	return t0;
+}
+
+/* The lap's end at the line: length and time. With a track model the
+ * lap ends at the model's length; without, where the samples end (moved
+ * on to the game's lap time when it is just after the last sample). */
+static void lap_end(const struct tb_lap *lap, const struct ana_track *tr,
+		    const double *dist, size_t last, size_t before,
+		    struct ana_dist_info *info)
+{
+	double tl = time_at(lap, last), dl = dist[last];
+	double vl = speed_or_rate(lap, dist, last, before);
+	double game = NAN;
+	if (lap->lap_time_ms > 0 && !isnan(info->line_time_s))
+		game = info->line_time_s + lap->lap_time_ms / 1000.0;
+	info->length_m = dl;
+	info->end_time_s = NAN;
+	if (tr) {
+		double len = tr->length_m;
+		if (dl < len - DIST_END_SLACK_M)
+			return; /* incomplete */
+		info->length_m = len;
+		double ext = vl > 1.0 ? tl + (len - dl) / vl : tl;
+		info->end_time_s = ext;
+		if (!isnan(game) && fabs(game - ext) < DIST_GAME_TIME_TOL_S)
+			info->end_time_s = game;
+		else if (!isnan(game))
+			info->note = "game lap time disagrees with the "
+				     "samples: end extrapolated";
+		return;
+	}
+	if (!isnan(game) && game >= tl - 1e-3 &&
+	    game - tl < DIST_GAME_TIME_TOL_S) {
+		info->end_time_s = game;
+		if (vl > 0 && game > tl)
+			info->length_m = dl + vl * (game - tl);
+		return;
+	}
+	info->end_time_s = tl;
+}
+
+enum tb_status ana_lap_distance(const struct tb_lap *lap,
+				const struct ana_track *track, double *dist,
+				struct ana_dist_info *info,
+				struct tb_error *err)
+{
+	struct ana_dist_info local;
+	if (!info)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	info->length_m = info->pos_err_rms = info->pos_err_max = NAN;
+	info->line_time_s = info->end_time_s = info->rate_hz = NAN;
+	if (!lap || !dist)
+		return tb_fail(err, TB_ERR_ARG, "lap distance: no lap/output");
+	const tb_chmask xy = TB_CHBIT(TB_CH_POS_X) | TB_CHBIT(TB_CH_POS_Y);
+	if (lap->n < 2 || !(lap->chans & TB_CHBIT(TB_CH_TIME)))
+		return tb_fail(err, TB_ERR_ARG,
+			       "lap %u: %zu samples%s: needs >= 2 with time",
+			       (unsigned)lap->lap_number, lap->n,
+			       (lap->chans & TB_CHBIT(TB_CH_TIME))
+				   ? ""
+				   : ", no time channel");
+	bool has_xy = (lap->chans & xy) == xy;
+	bool use_track = track && track->n >= 2 && has_xy;
+	if (use_track)
+		info->method = ANA_DIST_TRACK;
+	else if (lap->chans & TB_CHBIT(TB_CH_LAP_DIST))
+		info->method = ANA_DIST_CHANNEL;
+	else if (lap->chans & TB_CHBIT(TB_CH_SPEED))
+		info->method = ANA_DIST_SPEED;
+	else
+		return tb_fail(err, TB_ERR_ARG,
+			       "lap %u: no position%s, no lap distance and no "
+			       "speed: no distance base",
+			       (unsigned)lap->lap_number,
+			       track ? "" : " with a track model");
+	if (track && !use_track)
+		info->note = info->method == ANA_DIST_CHANNEL
+				 ? "no position: lap distance channel used"
+				 : "no position: integrated speed used";
+	if (keep_samples(lap, dist, info) < 2) {
+		for (size_t i = 0; i < lap->n; i++)
+			dist[i] = NAN;
+		return tb_fail(err, TB_ERR_ARG,
+			       "lap %u: fewer than 2 samples with increasing "
+			       "time (%zu dropped)",
+			       (unsigned)lap->lap_number, info->n_dropped);
+	}
+	enum tb_status st = TB_OK;
+	if (info->method == ANA_DIST_TRACK)
+		dist_track(lap, track, dist, info);
+	else if (info->method == ANA_DIST_CHANNEL)
+		st = dist_channel(lap, dist, info, err);
+	else
+		dist_speed(lap, dist);
+	if (st == TB_OK)
+		st = fill_unknown(lap, dist, err);
+	if (st != TB_OK) {
+		for (size_t i = 0; i < lap->n; i++)
+			dist[i] = NAN;
+		return st;
+	}
+	size_t first = SIZE_MAX, second = SIZE_MAX, last = 0, before = 0;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]))
+			continue;
+		if (first == SIZE_MAX)
+			first = i;
+		else if (second == SIZE_MAX)
+			second = i;
+		before = last;
+		last = i;
+	}
+	info->line_time_s = line_time(lap, dist, first, second);
+	lap_end(lap, use_track ? track : NULL, dist, last, before, info);
+	return TB_OK;
+}
