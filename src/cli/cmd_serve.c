@@ -38,6 +38,8 @@ static void serve_usage(FILE *out)
 		"  --http-bind ADDR HTTP bind address (default 127.0.0.1)\n"
 		"  --record FILE    also write every datagram to a pcap "
 		"capture\n"
+		"  --wrc-schema F   EA WRC packet structure (the game's "
+		"readme/udp/wrc.json)\n"
 		"  --verbose        log every stored lap and rejected "
 		"datagram\n");
 }
@@ -65,6 +67,7 @@ int cli_serve(int argc, char **argv)
 		{"http-bind", required_argument, NULL, 'B'},
 		{"record", required_argument, NULL, 'r'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"wrc-schema", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct srv_config cfg;
@@ -130,6 +133,11 @@ int cli_serve(int argc, char **argv)
 			break;
 		case 'v':
 			cfg.verbose = true;
+			break;
+		case 'W':
+			if (!copy_arg(cfg.wrc_schema, sizeof(cfg.wrc_schema),
+				      optarg, "--wrc-schema"))
+				return 2;
 			break;
 		case 'h':
 			serve_usage(stdout);

@@ -194,6 +194,9 @@ static enum tb_status apply(struct srv_config *cfg, const char *k,
 	if (!strcmp(k, "record"))
 		return set_str(cfg->record_path, sizeof(cfg->record_path), v,
 			       k, err);
+	if (!strcmp(k, "wrc_schema"))
+		return set_str(cfg->wrc_schema, sizeof(cfg->wrc_schema), v, k,
+			       err);
 	if (!strcmp(k, "bind"))
 		return set_str(cfg->udp_addr, sizeof(cfg->udp_addr), v, k, err);
 	if (!strcmp(k, "http_bind"))

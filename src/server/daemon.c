@@ -338,7 +338,10 @@ static enum tb_status open_port(struct daemon *d, struct port *p,
 	socklen_t sl = sizeof(sa);
 	getsockname(p->fd, (struct sockaddr *)&sa, &sl);
 	p->local_port = ntohs(sa.sin_port);
-	enum tb_status st = ingest_port_create(pc->proto, &pc->opts, on_lap, d,
+	struct ingest_opts opts = pc->opts;
+	if (d->cfg->wrc_schema[0] && !opts.schema)
+		opts.schema = d->cfg->wrc_schema;
+	enum tb_status st = ingest_port_create(pc->proto, &opts, on_lap, d,
 					       &p->in);
 	if (st != TB_OK)
 		return tb_fail(err, st, "port %u: %s", p->local_port,

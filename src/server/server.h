@@ -93,6 +93,8 @@ struct srv_config {
 	unsigned queue_laps;	     /* lap queue slots (power of two) */
 	char record_path[SRV_STR_MAX]; /* "" or a pcap of every datagram */
 	bool verbose;
+	char wrc_schema[SRV_STR_MAX]; /* EA WRC packet structure JSON, "" =
+					 the game's default built in */
 	unsigned n_ports;
 	struct srv_port_cfg ports[SRV_MAX_PORTS];
 };
@@ -112,8 +114,10 @@ enum tb_status srv_config_add_gt7(struct srv_config *cfg, const char *spec,
 enum tb_status srv_config_add_ac(struct srv_config *cfg, const char *spec,
 				 struct tb_error *err) TB_WUR;
 /* Read a config file of "key = value" lines (# comments): db, http,
- * http_bind, bind, udp, gt7, ac, record, queue, verbose. Errors name
- * the file and line. Later flags override earlier settings. */
+ * http_bind, bind, udp, gt7, ac, record, queue, verbose, wrc_schema. Errors name
+ * the file and line. Later flags override earlier settings.
+ * wrc_schema = PATH names EA WRC's packet structure file (readme/udp/
+ * wrc.json or a custom one) for every port. */
 enum tb_status srv_config_load(struct srv_config *cfg, const char *path,
 			       struct tb_error *err) TB_WUR;
 
