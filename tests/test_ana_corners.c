@@ -9,8 +9,8 @@
 
 #include "analysis/analysis.h"
 
-#define STEP 1.0
-#define VTOP 80.0
+#define STEP  1.0
+#define VTOP  80.0
 #define A_LAT 20.0
 #define A_ACC 8.0
 #define A_BRK 30.0
@@ -98,8 +98,8 @@ static void grid_free(struct ana_grid *g)
 	memset(g, 0, sizeof(*g));
 }
 
-#define ALL_CH                                                               \
-	(TB_CHBIT(TB_CH_SPEED) | TB_CHBIT(TB_CH_THROTTLE) |                  \
+#define ALL_CH                                                                 \
+	(TB_CHBIT(TB_CH_SPEED) | TB_CHBIT(TB_CH_THROTTLE) |                    \
 	 TB_CHBIT(TB_CH_BRAKE) | TB_CHBIT(TB_CH_STEER) | TB_CHBIT(TB_CH_GEAR))
 
 /* A lap of the layout. early_m > 0: the driver reaches corner 2's speed
@@ -136,7 +136,7 @@ static void make_lap(struct ana_grid *g, double early_m, double vscale)
 		} else if (nx < v[i] - 1e-9) {
 			*thr = 0;
 			*brk = fmin(1, (v[i] * v[i] - nx * nx) /
-					       (2 * STEP * A_BRK));
+					   (2 * STEP * A_BRK));
 		} else {
 			*thr = v[i] >= VTOP ? 1 : r > 0 ? 0.5 : 0.3;
 			*brk = 0;
@@ -212,9 +212,11 @@ static void check_three(const struct ana_corners *cs)
 	for (int k = 0; k < 3; k++) {
 		const struct ana_corner *c = &cs->c[k];
 		/* constant speed on the arc: apex anywhere in it */
-		if (!(c->apex_m >= arc_start(k) - 5 && c->apex_m <= arc_end(k) + 5))
-			fail_msg("corner %d apex %.1f m outside arc [%.1f, %.1f]",
-				 k + 1, c->apex_m, arc_start(k), arc_end(k));
+		if (!(c->apex_m >= arc_start(k) - 5 &&
+		      c->apex_m <= arc_end(k) + 5))
+			fail_msg(
+			    "corner %d apex %.1f m outside arc [%.1f, %.1f]",
+			    k + 1, c->apex_m, arc_start(k), arc_end(k));
 		assert_false(c->complex);
 	}
 	check_tiling(cs);
@@ -513,14 +515,14 @@ int main(void)
 {
 	make_layout();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_find_curvature),
-		cmocka_unit_test(test_find_speed),
-		cmocka_unit_test(test_early_braking),
-		cmocka_unit_test(test_metrics_values),
-		cmocka_unit_test(test_unknown),
-		cmocka_unit_test(test_robustness),
-		cmocka_unit_test(test_session),
-		cmocka_unit_test(test_complex),
+	    cmocka_unit_test(test_find_curvature),
+	    cmocka_unit_test(test_find_speed),
+	    cmocka_unit_test(test_early_braking),
+	    cmocka_unit_test(test_metrics_values),
+	    cmocka_unit_test(test_unknown),
+	    cmocka_unit_test(test_robustness),
+	    cmocka_unit_test(test_session),
+	    cmocka_unit_test(test_complex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,10 @@ struct ana_dist_info {
 				NAN if the lap does not reach it */
 	const char *note;    /* NULL, or a fallback / cleanup taken
 				("no position: lap distance channel") */
+	enum tb_channel clock; /* the lap's clock the times above are in:
+				TB_CH_TIME, or TB_CH_LAP_TIME when that
+				one runs steadier (a game clock against a
+				jittery receive time) */
 };
 
 /* Lap distance of every sample of lap into dist[lap->n] (metres from the

@@ -10,20 +10,20 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define CURV_ON (1.0 / 400.0)	/* enter a corner: radius < 400 m */
-#define CURV_OFF (1.0 / 700.0)	/* leave it: radius > 700 m */
-#define CURV_SMOOTH_M 10.0	/* half window of the curvature average */
-#define SPEED_SMOOTH_M 10.0	/* half window of the speed average */
-#define MIN_CORNER_M 8.0	/* shorter curvature runs are noise */
-#define VALLEY_MIN_MS 4.0	/* speed valley prominence, at least */
-#define VALLEY_FRAC 0.05	/* ... or this fraction of the top speed */
-#define APEX_SEARCH_M 40.0	/* apex: speed minimum this far around */
-#define LOOKBACK_M 500.0	/* brake/lift search before the apex */
-#define MERGE_M 150.0		/* apexes closer than this: one complex */
+#define CURV_ON		     (1.0 / 400.0) /* enter a corner: radius < 400 m */
+#define CURV_OFF	     (1.0 / 700.0) /* leave it: radius > 700 m */
+#define CURV_SMOOTH_M	     10.0  /* half window of the curvature average */
+#define SPEED_SMOOTH_M	     10.0  /* half window of the speed average */
+#define MIN_CORNER_M	     8.0   /* shorter curvature runs are noise */
+#define VALLEY_MIN_MS	     4.0   /* speed valley prominence, at least */
+#define VALLEY_FRAC	     0.05  /* ... or this fraction of the top speed */
+#define APEX_SEARCH_M	     40.0  /* apex: speed minimum this far around */
+#define LOOKBACK_M	     500.0 /* brake/lift search before the apex */
+#define MERGE_M		     150.0 /* apexes closer than this: one complex */
 #define START_BEFORE_BRAKE_M 50.0
-#define START_BEFORE_APEX_M 100.0 /* corners taken without lifting */
-#define LIFT_THR 0.95		/* throttle below this is a lift */
-#define FULL_THR 0.95		/* ... and at or above it full throttle */
+#define START_BEFORE_APEX_M  100.0 /* corners taken without lifting */
+#define LIFT_THR	     0.95  /* throttle below this is a lift */
+#define FULL_THR	     0.95  /* ... and at or above it full throttle */
 
 double ana__interp(const double *v, size_t n, double step, double d)
 {
@@ -60,22 +60,21 @@ double ana__time_at(const struct ana_grid *g, double length_m, double d)
 			return g->lap_time_ms / 1000.0;
 		return g->t[g->n - 1];
 	}
-	return ana__interp(g->t, g->n, g->step_m,
-			   d * (g->length_m / length_m));
+	return ana__interp(g->t, g->n, g->step_m, d * (g->length_m / length_m));
 }
 
 enum tb_status ana__check_grid(const struct ana_grid *g, double length_m,
 			       const char *what, struct tb_error *err)
 {
-	if (!g || !g->t || g->n < 2 || !(g->step_m > 0) ||
-	    !(g->length_m > 0))
+	if (!g || !g->t || g->n < 2 || !(g->step_m > 0) || !(g->length_m > 0))
 		return tb_fail(err, TB_ERR_ARG, "%s: empty grid (%zu points)",
 			       what, g ? g->n : 0);
 	double r = g->length_m / length_m;
 	if (!(fabs(r - 1) <= ANA__LEN_TOL))
 		return tb_fail(err, TB_ERR_RANGE,
 			       "%s: %.0f m long, the layout %.0f m: not the "
-			       "same layout", what, g->length_m, length_m);
+			       "same layout",
+			       what, g->length_m, length_m);
 	return TB_OK;
 }
 
@@ -102,8 +101,8 @@ struct finder {
 	size_t n_refs;
 	double len, step;
 	size_t n;
-	double *v;	/* mean reference speed, smoothed; NAN unknown */
-	double *k;	/* |curvature| smoothed (track only) */
+	double *v; /* mean reference speed, smoothed; NAN unknown */
+	double *k; /* |curvature| smoothed (track only) */
 	double *tmp;
 	bool has_throttle;
 };
@@ -167,21 +166,21 @@ static void abs_curvature(struct finder *f)
 {
 	const struct ana_track *t = f->track;
 	for (size_t i = 0; i < f->n; i++) {
-		size_t j = (size_t)lround((double)i * f->step *
-					  ((double)t->n * t->step_m /
-					   t->length_m) / t->step_m);
+		size_t j = (size_t)lround(
+		    (double)i * f->step *
+		    ((double)t->n * t->step_m / t->length_m) / t->step_m);
 		f->tmp[i] = fabs(t->curv[j % t->n]);
 	}
 	smooth(f->tmp, f->k, f->n, (size_t)(CURV_SMOOTH_M / f->step));
 }
 
 /* Index of the speed minimum in [a, b], or mid if speed is unknown. */
-static size_t speed_min(const struct finder *f, size_t a, size_t b,
-			size_t mid)
+static size_t speed_min(const struct finder *f, size_t a, size_t b, size_t mid)
 {
 	size_t best = SIZE_MAX;
 	for (size_t i = a; i <= b && i < f->n; i++) {
-		if (isfinite(f->v[i]) && (best == SIZE_MAX || f->v[i] < f->v[best]))
+		if (isfinite(f->v[i]) &&
+		    (best == SIZE_MAX || f->v[i] < f->v[best]))
 			best = i;
 	}
 	return best == SIZE_MAX ? mid : best;
@@ -227,14 +226,16 @@ static enum tb_status from_curvature(struct finder *f, struct ana_corners *out,
 			continue;
 		size_t w = (size_t)(APEX_SEARCH_M / f->step);
 		size_t apex = speed_min(f, a > w ? a - w : 0, b + w, kmax);
-		size_t tj = (size_t)lround((double)kmax * f->step *
-					   ((double)f->track->n *
-					    f->track->step_m / f->track->length_m) /
-					   f->track->step_m) % f->track->n;
+		size_t tj =
+		    (size_t)lround((double)kmax * f->step *
+				   ((double)f->track->n * f->track->step_m /
+				    f->track->length_m) /
+				   f->track->step_m) %
+		    f->track->n;
 		double curv = f->track->curv[tj];
-		enum tb_status st = push(out, (double)apex * f->step,
-					 (double)a * f->step,
-					 (double)b * f->step, curv, err);
+		enum tb_status st =
+		    push(out, (double)apex * f->step, (double)a * f->step,
+			 (double)b * f->step, curv, err);
 		if (st != TB_OK)
 			return st;
 	}
@@ -310,8 +311,8 @@ static double entry_point(const struct finder *f, const struct ana_grid *g,
 	double thr = ana__brake_thr(g);
 	double best = NAN;
 	size_t j = ai + 1;
-	while (j > lo && !(ref_at(f, g, TB_CH_BRAKE, (double)(j - 1) *
-					 f->step) > thr))
+	while (j > lo &&
+	       !(ref_at(f, g, TB_CH_BRAKE, (double)(j - 1) * f->step) > thr))
 		j--;
 	if (j > lo) {
 		while (j > lo && ref_at(f, g, TB_CH_BRAKE,
@@ -361,13 +362,14 @@ static enum tb_status refine(struct finder *f, struct ana_corners *out,
 		size_t ai = (size_t)lround(c->apex_m / f->step);
 		size_t lo = ai > back ? ai - back : 0;
 		if (k > 0) {
-			size_t pa = (size_t)lround(out->c[k - 1].apex_m /
-						   f->step) + 1;
+			size_t pa =
+			    (size_t)lround(out->c[k - 1].apex_m / f->step) + 1;
 			if (pa > lo)
 				lo = pa;
 		}
-		size_t hi = k + 1 < out->n ?
-			(size_t)lround(out->c[k + 1].apex_m / f->step) : f->n;
+		size_t hi = k + 1 < out->n
+				? (size_t)lround(out->c[k + 1].apex_m / f->step)
+				: f->n;
 		for (size_t r = 0; r < f->n_refs; r++) {
 			eb[r] = entry_point(f, f->refs[r], lo, ai);
 			ex[r] = exit_point(f, f->refs[r], ai, hi);
@@ -380,6 +382,24 @@ static enum tb_status refine(struct finder *f, struct ana_corners *out,
 	}
 	tb_free(buf);
 	return TB_OK;
+}
+
+/* Curvature touching the line where the fast laps neither brake nor
+ * lift: the track model's closure, not a corner. */
+static void drop_line_artefacts(const struct finder *f, struct ana_corners *out)
+{
+	if (!f->track)
+		return;
+	size_t m = 0;
+	double last = (double)(f->n - 1) * f->step - MIN_CORNER_M;
+	for (size_t k = 0; k < out->n; k++) {
+		const struct ana_corner *c = &out->c[k];
+		bool at_line = c->start_m <= MIN_CORNER_M || c->end_m >= last;
+		if (at_line && isnan(c->brake_m))
+			continue;
+		out->c[m++] = *c;
+	}
+	out->n = m;
 }
 
 /* Merge corner b into a (a complex). */
@@ -409,10 +429,10 @@ static void merge(const struct finder *f, struct ana_corners *out)
 			bool close = b->apex_m - a->apex_m < MERGE_M;
 			/* no full throttle between them: a's exit is never
 			 * reached before b, or comes after b's entry */
-			bool linked = f->has_throttle &&
-				      (isnan(a->exit_m) ||
-				       (isfinite(b->brake_m) &&
-					a->exit_m > b->brake_m));
+			bool linked =
+			    f->has_throttle &&
+			    (isnan(a->exit_m) ||
+			     (isfinite(b->brake_m) && a->exit_m > b->brake_m));
 			if (close || linked) {
 				merge_into(f, a, b);
 				continue;
@@ -438,12 +458,14 @@ static void tile(struct ana_corners *out)
 			continue;
 		}
 		const struct ana_corner *p = &out->c[k - 1];
-		double entry = isfinite(c->brake_m) ?
-			c->brake_m : c->apex_m - START_BEFORE_APEX_M;
-		double s = isfinite(c->brake_m) ?
-			entry - START_BEFORE_BRAKE_M : entry;
+		double entry = isfinite(c->brake_m)
+				   ? c->brake_m
+				   : c->apex_m - START_BEFORE_APEX_M;
+		double s =
+		    isfinite(c->brake_m) ? entry - START_BEFORE_BRAKE_M : entry;
 		double pe = isfinite(p->exit_m) ? p->exit_m : p->apex_m;
-		double bound = (fmax(pe, p->apex_m) + fmin(entry, c->apex_m)) / 2;
+		double bound =
+		    (fmax(pe, p->apex_m) + fmin(entry, c->apex_m)) / 2;
 		if (pe >= entry)
 			bound = (p->apex_m + c->apex_m) / 2;
 		if (s < bound)
@@ -453,8 +475,8 @@ static void tile(struct ana_corners *out)
 		c->start_m = s;
 	}
 	for (size_t k = 0; k < out->n; k++)
-		out->c[k].end_m = k + 1 < out->n ? out->c[k + 1].start_m :
-						   out->length_m;
+		out->c[k].end_m =
+		    k + 1 < out->n ? out->c[k + 1].start_m : out->length_m;
 }
 
 static enum tb_status check_args(const struct ana_track *track,
@@ -467,8 +489,8 @@ static enum tb_status check_args(const struct ana_track *track,
 	if (!refs || n_refs == 0)
 		return tb_fail(err, TB_ERR_ARG,
 			       "corners: need at least one reference lap");
-	if (track && (!track->curv || track->n < 3 ||
-		      !(track->length_m > 0) || !(track->step_m > 0)))
+	if (track && (!track->curv || track->n < 3 || !(track->length_m > 0) ||
+		      !(track->step_m > 0)))
 		return tb_fail(err, TB_ERR_ARG, "corners: empty track model");
 	double len = track ? track->length_m : 0;
 	for (size_t r = 0; r < n_refs; r++) {
@@ -482,8 +504,8 @@ static enum tb_status check_args(const struct ana_track *track,
 		if (g->step_m != refs[0]->step_m)
 			return tb_fail(err, TB_ERR_ARG,
 				       "corners: reference %zu step %g m, "
-				       "reference 0 %g m", r, g->step_m,
-				       refs[0]->step_m);
+				       "reference 0 %g m",
+				       r, g->step_m, refs[0]->step_m);
 		if (!(fabs(g->length_m / len - 1) <= ANA__LEN_TOL))
 			return tb_fail(err, TB_ERR_RANGE,
 				       "corners: reference %zu is %.0f m, "
@@ -536,13 +558,16 @@ enum tb_status ana_corners_find(const struct ana_track *track,
 	if (st == TB_OK)
 		st = refine(&f, out, err);
 	if (st == TB_OK) {
+		drop_line_artefacts(&f, out);
 		merge(&f, out);
 		tile(out);
 		if (out->n == 0)
-			st = tb_fail(err, TB_ERR_NOTFOUND,
-				     "corners: none found on %.0f m (%s)",
-				     f.len, track ? "no curvature above "
-				     "1/400 m" : "no speed minimum");
+			st =
+			    tb_fail(err, TB_ERR_NOTFOUND,
+				    "corners: none found on %.0f m (%s)", f.len,
+				    track ? "no curvature above "
+					    "1/400 m"
+					  : "no speed minimum");
 	}
 	tb_free(mem);
 	if (st != TB_OK)

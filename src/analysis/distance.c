@@ -13,6 +13,7 @@
 #define DIST_NOISE_M 3.0	/* backward steps up to this are noise */
 #define DIST_END_SLACK_M 50.0	/* last sample this close to the line */
 #define DIST_GAME_TIME_TOL_S 0.5 /* game lap time vs samples */
+#define DIST_STANDING_MS 5.0	/* slower at the line: a standing start */
 
 const char *ana_dist_method_name(enum ana_dist_method m)
 {
@@ -301,35 +302,55 @@ static double speed_or_rate(const struct tb_lap *lap, const double *dist,
 	return dt != 0 ? (dist[j] - dist[i]) / dt : NAN;
 }
 
+/* The line from the lap's own lap-time channel: sample time minus lap
+ * time at the first sample whose lap time is running; NAN without. */
+static double line_from_lap_time(const struct tb_lap *lap, const double *dist)
+{
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]))
+			continue;
+		double lt = chan_at(lap, TB_CH_LAP_TIME, i);
+		if (lt > 0 && lt < 30)
+			return time_at(lap, i) - lt;
+	}
+	return NAN;
+}
+
 /* Crossing of distance 0: interpolated between the samples around it,
  * else extrapolated back from the first sample with its speed (within
- * 2 s), else the lap's own lap-time channel, else the first sample. */
+ * 2 s), else the first sample. A standing start (under
+ * DIST_STANDING_MS at the line) waits there for the start signal, which
+ * only the lap's own clock knows: its lap-time channel wins. */
 static double line_time(const struct tb_lap *lap, const double *dist,
 			size_t first, size_t second)
 {
 	size_t a = SIZE_MAX;
+	double t = NAN, v = NAN;
 	for (size_t i = 0; i < lap->n; i++) {
 		if (isnan(dist[i]))
 			continue;
 		if (a != SIZE_MAX && dist[a] <= 0 && dist[i] > 0) {
 			double ta = time_at(lap, a), tb = time_at(lap, i);
-			return ta + (0 - dist[a]) / (dist[i] - dist[a]) *
-					(tb - ta);
+			t = ta + (0 - dist[a]) / (dist[i] - dist[a]) *
+				     (tb - ta);
+			v = (dist[i] - dist[a]) / (tb - ta);
+			break;
 		}
 		if (dist[i] > 0 && a == SIZE_MAX)
 			break; /* starts after the line */
 		a = i;
 	}
 	double t0 = time_at(lap, first), d0 = dist[first];
-	if (d0 <= 0)
+	if (isnan(t) && d0 <= 0)
 		return NAN; /* never reaches the line */
-	double v0 = speed_or_rate(lap, dist, first, second);
-	if (v0 > 1.0 && d0 / v0 < 2.0)
-		return t0 - d0 / v0;
-	double lt = chan_at(lap, TB_CH_LAP_TIME, first);
-	if (lt >= 0 && lt < 30)
-		return t0 - lt;
-	return t0;
+	if (isnan(t)) {
+		v = speed_or_rate(lap, dist, first, second);
+		t = v > 1.0 && d0 / v < 2.0 ? t0 - d0 / v : t0;
+	}
+	double lt = line_from_lap_time(lap, dist);
+	if (!(v >= DIST_STANDING_MS) && !isnan(lt))
+		return lt;
+	return t;
 }
 
 /* The lap's end at the line: length and time. With a track model the
@@ -370,6 +391,53 @@ static void lap_end(const struct tb_lap *lap, const struct ana_track *tr,
 	info->end_time_s = tl;
 }
 
+/* Median absolute change of the step of clock column c over the
+ * samples where it increases (scratch[lap->n] borrowed), or INFINITY if
+ * it is missing on a sample or goes back. */
+static double clock_jitter(const struct tb_lap *lap, enum tb_channel c,
+			   bool strict, double *scratch)
+{
+	const tb_chmask need = TB_CHBIT(TB_CH_TIME) | TB_CHBIT(c);
+	size_t m = 0;
+	double prev = NAN, prev_dt = NAN;
+	for (size_t i = 0; i < lap->n; i++) {
+		double v = lap->col[c][i];
+		if ((lap->mask[i] & need) != need || !isfinite(v)) {
+			if (strict)
+				return INFINITY;
+			continue;
+		}
+		if (!isnan(prev) && !(v > prev)) {
+			if (strict)
+				return INFINITY;
+			continue;
+		}
+		double dt = isnan(prev) ? NAN : v - prev;
+		if (!isnan(dt) && !isnan(prev_dt))
+			scratch[m++] = fabs(dt - prev_dt);
+		prev_dt = dt;
+		prev = v;
+	}
+	return m ? select_kth(scratch, m, m / 2) : INFINITY;
+}
+
+/* The clock: the lap's own lap-time channel when it runs on every
+ * sample and markedly steadier than TB_CH_TIME (DiRT's run time is a
+ * jittery receive clock, its lap time the game's), else TB_CH_TIME. */
+static enum tb_channel pick_clock(const struct tb_lap *lap, double *scratch)
+{
+	if (!(lap->chans & TB_CHBIT(TB_CH_LAP_TIME)))
+		return TB_CH_TIME;
+	double jt = clock_jitter(lap, TB_CH_TIME, false, scratch);
+	double jl = clock_jitter(lap, TB_CH_LAP_TIME, true, scratch);
+	return isfinite(jl) && jl < 0.25 * jt ? TB_CH_LAP_TIME : TB_CH_TIME;
+}
+
+static enum tb_status lap_distance(const struct tb_lap *lap,
+				   const struct ana_track *track, double *dist,
+				   struct ana_dist_info *info,
+				   struct tb_error *err);
+
 enum tb_status ana_lap_distance(const struct tb_lap *lap,
 				const struct ana_track *track, double *dist,
 				struct ana_dist_info *info,
@@ -378,7 +446,27 @@ enum tb_status ana_lap_distance(const struct tb_lap *lap,
 	struct ana_dist_info local;
 	if (!info)
 		info = &local;
+	if (!lap || !dist || lap->n < 3 ||
+	    !(lap->chans & TB_CHBIT(TB_CH_TIME)))
+		return lap_distance(lap, track, dist, info, err);
+	enum tb_channel clk = pick_clock(lap, dist);
+	if (clk == TB_CH_TIME)
+		return lap_distance(lap, track, dist, info, err);
+	/* the same lap seen through its lap-time clock (shallow view) */
+	struct tb_lap view = *lap;
+	view.col[TB_CH_TIME] = lap->col[TB_CH_LAP_TIME];
+	enum tb_status st = lap_distance(&view, track, dist, info, err);
+	info->clock = clk;
+	return st;
+}
+
+static enum tb_status lap_distance(const struct tb_lap *lap,
+				   const struct ana_track *track, double *dist,
+				   struct ana_dist_info *info,
+				   struct tb_error *err)
+{
 	memset(info, 0, sizeof(*info));
+	info->clock = TB_CH_TIME;
 	info->length_m = info->pos_err_rms = info->pos_err_max = NAN;
 	info->line_time_s = info->end_time_s = info->rate_hz = NAN;
 	if (!lap || !dist)

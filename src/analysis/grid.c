@@ -31,7 +31,9 @@ static size_t time_knots(const struct tb_lap *lap, const double *dist,
 			 double *kt)
 {
 	size_t k = 0;
-	const double *tc = lap->col[TB_CH_TIME];
+	enum tb_channel clk = info->clock == TB_CH_LAP_TIME ? TB_CH_LAP_TIME
+							    : TB_CH_TIME;
+	const double *tc = lap->col[clk] ? lap->col[clk] : lap->col[TB_CH_TIME];
 	for (size_t i = 0; i < lap->n; i++) {
 		if (isnan(dist[i]))
 			continue;

@@ -8,20 +8,20 @@
 
 #include <math.h>
 
-#define PEDAL_OFF 0.05	      /* throttle / brake below this: released */
-#define PICKUP_THR 0.10	      /* throttle pickup */
-#define FULL_THR 0.95	      /* full throttle */
-#define STEER_ON 0.05	      /* |steer| above this: steering */
-#define STEER_RATE_MIN 0.25   /* 1/s: slower steering is not a correction */
-#define MIN_WINDOW_M 150.0    /* minimum speed searched apex +- this */
-#define PLATEAU_MS 0.05	      /* speeds this close are one minimum */
+#define PEDAL_OFF      0.05  /* throttle / brake below this: released */
+#define PICKUP_THR     0.10  /* throttle pickup */
+#define FULL_THR       0.95  /* full throttle */
+#define STEER_ON       0.05  /* |steer| above this: steering */
+#define STEER_RATE_MIN 0.25  /* 1/s: slower steering is not a correction */
+#define MIN_WINDOW_M   150.0 /* minimum speed searched apex +- this */
+#define PLATEAU_MS     0.05  /* speeds this close are one minimum */
 
 /* One lap read against one corner. */
 struct view {
 	const struct ana_grid *g;
-	double len;	/* layout length */
-	double scale;	/* layout metres per lap metre */
-	size_t i0, i1;	/* segment [i0, i1] in lap points */
+	double len;    /* layout length */
+	double scale;  /* layout metres per lap metre */
+	size_t i0, i1; /* segment [i0, i1] in lap points */
 };
 
 static bool has(const struct ana_grid *g, enum tb_channel ch)
@@ -142,8 +142,8 @@ static size_t speed_metrics(const struct view *w, const struct ana_corner *c,
 	size_t mi = SIZE_MAX;
 	for (size_t i = lo; i <= hi; i++) {
 		double v = at(w, TB_CH_SPEED, i);
-		if (isfinite(v) && (mi == SIZE_MAX ||
-				    v < at(w, TB_CH_SPEED, mi)))
+		if (isfinite(v) &&
+		    (mi == SIZE_MAX || v < at(w, TB_CH_SPEED, mi)))
 			mi = i;
 	}
 	if (mi == SIZE_MAX)
@@ -151,20 +151,21 @@ static size_t speed_metrics(const struct view *w, const struct ana_corner *c,
 	/* a plateau (constant radius, constant speed): its middle */
 	size_t pe = mi;
 	while (pe + 1 <= hi && at(w, TB_CH_SPEED, pe + 1) <=
-				       at(w, TB_CH_SPEED, mi) + PLATEAU_MS)
+				   at(w, TB_CH_SPEED, mi) + PLATEAU_MS)
 		pe++;
 	mi += (pe - mi) / 2;
 	m->min_kmh = at(w, TB_CH_SPEED, mi) * TB_KMH_PER_MS;
 	m->min_m = pos(w, mi);
-	size_t ie = b != SIZE_MAX ? b :
-		isfinite(c->brake_m) ? idx(w, c->brake_m) : w->i0;
+	size_t ie = b != SIZE_MAX	   ? b
+		    : isfinite(c->brake_m) ? idx(w, c->brake_m)
+					   : w->i0;
 	m->entry_kmh = at(w, TB_CH_SPEED, ie) * TB_KMH_PER_MS;
 	static const double after[3] = {50, 100, 200};
 	for (int j = 0; j < 3; j++) {
 		double d = m->min_m + after[j];
 		if (d <= c->end_m || d < w->len)
-			m->exit_kmh[j] = at(w, TB_CH_SPEED, idx(w, d)) *
-					 TB_KMH_PER_MS;
+			m->exit_kmh[j] =
+			    at(w, TB_CH_SPEED, idx(w, d)) * TB_KMH_PER_MS;
 	}
 	return mi;
 }
@@ -247,20 +248,21 @@ enum tb_status ana_corner_metrics(const struct ana_grid *lap,
 		return tb_fail(err, TB_ERR_ARG,
 			       "corner metrics: corner index %zu of %zu", k,
 			       corners->n);
-	enum tb_status st = ana__check_grid(lap, corners->length_m,
-					    "corner metrics", err);
+	enum tb_status st =
+	    ana__check_grid(lap, corners->length_m, "corner metrics", err);
 	if (st != TB_OK)
 		return st;
 	const struct ana_corner *c = &corners->c[k];
-	struct view w = {.g = lap, .len = corners->length_m,
+	struct view w = {.g = lap,
+			 .len = corners->length_m,
 			 .scale = corners->length_m / lap->length_m};
 	w.i0 = idx(&w, c->start_m);
 	w.i1 = idx(&w, c->end_m);
 	if (w.i1 <= w.i0)
 		return tb_fail(err, TB_ERR_ARG,
 			       "corner metrics: corner %d segment [%.0f, %.0f)"
-			       " m is empty on this grid", c->number,
-			       c->start_m, c->end_m);
+			       " m is empty on this grid",
+			       c->number, c->start_m, c->end_m);
 	out->time_s = ana__time_at(lap, w.len, c->end_m) -
 		      ana__time_at(lap, w.len, c->start_m);
 	size_t b = brake_metrics(&w, c, out);

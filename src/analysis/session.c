@@ -107,8 +107,8 @@ enum tb_status ana_session_summarize(const struct ana_session_lap *laps,
 		if (*cb == SIZE_MAX || t < lap_time(laps[*cb].grid))
 			*cb = i;
 		for (size_t k = 0; k < corners->n; k++) {
-			enum tb_status st = add_corner(l, i, corners, k,
-						       &out->c[k], a[k], &e2);
+			enum tb_status st =
+			    add_corner(l, i, corners, k, &out->c[k], a[k], &e2);
 			if (st != TB_OK)
 				return tb_fail(err, st, "session: lap %zu: %s",
 					       i, e2.msg);

@@ -18,6 +18,8 @@ static const struct {
 	{"export", cli_export, "export a lap's channels as CSV"},
 	{"openf1", cli_openf1, "fetch real F1 laps from the OpenF1 API"},
 	{"ref", cli_ref, "tag laps as references (pro laps), list them"},
+	{"analyze", cli_analyze, "a lap against a reference, corner by corner"},
+	{"compare", cli_compare, "laps' traces aligned by distance, as CSV"},
 	{"check", cli_check, "read every stored lap back and verify it"},
 };
 
