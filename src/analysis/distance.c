@@ -10,6 +10,8 @@
 #define DIST_AHEAD_M 20.0	/* ... and ahead (plus 2 * v * dt) */
 #define DIST_TRUST_ERR_M 3.0	/* projection fully trusted within this */
 #define DIST_GAIN 0.7		/* complementary filter gain */
+#define DIST_RELOCK_M 10.0	/* off the path by more: search wider */
+#define DIST_RELOCK_WIN_M 300.0
 #define DIST_NOISE_M 3.0	/* backward steps up to this are noise */
 #define DIST_END_SLACK_M 50.0	/* last sample this close to the line */
 #define DIST_GAME_TIME_TOL_S 0.5 /* game lap time vs samples */
@@ -162,8 +164,20 @@ static void dist_track(const struct tb_lap *lap, const struct ana_track *tr,
 				double p = ana_track_project(
 				    tr, x, y, pred, DIST_BACK_M,
 				    DIST_AHEAD_M + 2 * vdt, &e);
-				p += len * round((pred - p) / len);
 				double k = isnan(v) ? 1.0 : DIST_GAIN;
+				if (e > DIST_RELOCK_M) {
+					/* lost (the prediction drifted): look
+					 * wider and lock on again */
+					double e2w, p2 = ana_track_project(
+					    tr, x, y, pred, DIST_RELOCK_WIN_M,
+					    DIST_RELOCK_WIN_M + 2 * vdt, &e2w);
+					if (e2w < e) {
+						p = p2;
+						e = e2w;
+						k = 1.0;
+					}
+				}
+				p += len * round((pred - p) / len);
 				if (e > DIST_TRUST_ERR_M)
 					k *= DIST_TRUST_ERR_M / e;
 				d = pred + k * (p - pred);

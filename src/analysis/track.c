@@ -42,7 +42,32 @@ static bool sample_xy(const struct tb_lap *lap, size_t i, double *x,
 	return isfinite(*x) && isfinite(*y);
 }
 
-/* The lap's positions with their arc length; the first point's own lap
+/* True if the lap's own distance can place its positions along the
+ * lap: present wherever a position is, starting within 50 m of the
+ * line and strictly increasing (steadier than the arc length of coarse
+ * or low-rate positions, which cuts corners). */
+static bool lap_dist_usable(const struct tb_lap *lap)
+{
+	const tb_chmask need = TB_CHBIT(TB_CH_POS_X) | TB_CHBIT(TB_CH_POS_Y);
+	const tb_chmask dbit = TB_CHBIT(TB_CH_LAP_DIST);
+	double prev = NAN;
+	if (!(lap->chans & dbit))
+		return false;
+	for (size_t i = 0; i < lap->n; i++) {
+		if ((lap->mask[i] & need) != need)
+			continue;
+		double d = lap->col[TB_CH_LAP_DIST][i];
+		if (!(lap->mask[i] & dbit) || !isfinite(d))
+			return false;
+		if (isnan(prev) ? (d < 0 || d >= 50) : !(d > prev))
+			return false;
+		prev = d;
+	}
+	return !isnan(prev);
+}
+
+/* The lap's positions along the lap: by its own lap distance when
+ * usable, else by arc length from the first point, whose own lap
  * distance (when the lap carries a sane one) aligns the start at the
  * line. Returns false (path empty) if the lap is unusable. */
 static bool path_of_lap(const struct tb_lap *lap, struct lap_path *p)
@@ -59,12 +84,17 @@ static bool path_of_lap(const struct tb_lap *lap, struct lap_path *p)
 		return false;
 	}
 	double off = 0;
+	bool by_dist = lap_dist_usable(lap);
 	for (size_t i = 0; i < lap->n; i++) {
 		double x, y;
 		if (!sample_xy(lap, i, &x, &y))
 			continue;
-		if (p->n == 0) {
-			bool has_d = (lap->mask[i] & TB_CHBIT(TB_CH_LAP_DIST));
+		if (by_dist) {
+			p->s[p->n] = lap->col[TB_CH_LAP_DIST][i];
+			off = p->n ? off : p->s[0];
+		} else if (p->n == 0) {
+			bool has_d =
+			    (lap->mask[i] & TB_CHBIT(TB_CH_LAP_DIST)) != 0;
 			double d = has_d ? lap->col[TB_CH_LAP_DIST][i] : NAN;
 			off = (isfinite(d) && d >= 0 && d < 50) ? d : 0;
 			p->s[0] = off;
@@ -84,7 +114,11 @@ static bool path_of_lap(const struct tb_lap *lap, struct lap_path *p)
 		return false;
 	}
 	double cx = p->x[0] - p->x[p->n - 1], cy = p->y[0] - p->y[p->n - 1];
-	p->len = p->s[p->n - 1] + hypot(cx, cy) + off;
+	p->len = p->s[p->n - 1] + hypot(cx, cy) - off;
+	if (!(p->len > 0)) {
+		path_release(p);
+		return false;
+	}
 	return true;
 }
 
