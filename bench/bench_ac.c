@@ -11,6 +11,8 @@
 
 #include "ingest/ac.h"
 
+#include "bench_util.h"
+
 #define TARGET_PPS  1000000.0
 #define MAX_PACKETS 40000
 
@@ -36,12 +38,8 @@ static int add(struct stream *s, const struct ac_packet *p)
 static int build(struct stream *s)
 {
 	static struct ac_packet p;
-	struct gen_config cfg;
-	gen_config_default(&cfg);
-	cfg.n_cars = 1;
-	cfg.n_laps = 3;
-	struct gen *g;
-	if (gen_create(&cfg, &g, NULL) != TB_OK)
+	struct gen *g = bench_gen_create(3);
+	if (!g)
 		return -1;
 	memset(&p, 0, sizeof(p));
 	p.kind = AC_KIND_RESPONSE;
@@ -64,28 +62,25 @@ static int build(struct stream *s)
 	return rc;
 }
 
+/* Decode the whole stream once. */
+static int decode_pass(const void *ctx, uint64_t *acc)
+{
+	static struct ac_packet out;
+	const struct stream *s = ctx;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t len = s->off[i + 1] - s->off[i];
+		if (ac_decode(s->data + s->off[i], len, &out, NULL) != TB_OK)
+			return -1;
+		*acc += (uint64_t)out.u.car.lap_time_ms;
+	}
+	return 0;
+}
+
 static double run_decode(const struct stream *s, uint64_t min_ns, double *mbps,
 			 uint64_t *sink)
 {
-	static struct ac_packet out;
-	uint64_t packets = 0, bytes = 0, acc = 0;
-	uint64_t t0 = tb_now_ns(), t1;
-	do {
-		for (size_t i = 0; i < s->n; i++) {
-			size_t len = s->off[i + 1] - s->off[i];
-			if (ac_decode(s->data + s->off[i], len, &out, NULL) !=
-			    TB_OK)
-				return -1;
-			acc += (uint64_t)out.u.car.lap_time_ms;
-		}
-		packets += s->n;
-		bytes += s->off[s->n];
-		t1 = tb_now_ns();
-	} while (t1 - t0 < min_ns);
-	double sec = (double)(t1 - t0) / 1e9;
-	*mbps = (double)bytes / sec / 1e6;
-	*sink += acc;
-	return (double)packets / sec;
+	return bench_time(decode_pass, s, min_ns, s->n, s->off[s->n], mbps,
+			  sink);
 }
 
 static void count_lap(void *ctx, struct ingest_lap_job *job)
@@ -94,35 +89,33 @@ static void count_lap(void *ctx, struct ingest_lap_job *job)
 	*laps += job->lap.n;
 }
 
-/* The protocol path: a fresh passive instance per pass over the stream,
- * arrival times 1/60 s apart. */
+/* The protocol path once: a fresh passive instance, arrival times 1/60 s
+ * apart; the samples of the laps handed over are added to *acc. */
+static int proto_pass(const void *ctx, uint64_t *acc)
+{
+	const struct ingest_proto *pr = &ingest_proto_ac;
+	const struct stream *s = ctx;
+	void *inst;
+	if (pr->create(NULL, count_lap, acc, &inst) != TB_OK)
+		return -1;
+	int64_t now = 1700000000000000LL;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t len = s->off[i + 1] - s->off[i];
+		if (pr->datagram(inst, s->data + s->off[i], len, now, NULL) !=
+		    TB_OK)
+			return -1;
+		now += 16667;
+	}
+	pr->flush(inst);
+	pr->destroy(inst);
+	return 0;
+}
+
 static double run_proto(const struct stream *s, uint64_t min_ns, double *mbps,
 			uint64_t *sink)
 {
-	const struct ingest_proto *pr = &ingest_proto_ac;
-	uint64_t packets = 0, bytes = 0;
-	uint64_t t0 = tb_now_ns(), t1;
-	do {
-		void *inst;
-		if (pr->create(NULL, count_lap, sink, &inst) != TB_OK)
-			return -1;
-		int64_t now = 1700000000000000LL;
-		for (size_t i = 0; i < s->n; i++) {
-			size_t len = s->off[i + 1] - s->off[i];
-			if (pr->datagram(inst, s->data + s->off[i], len, now,
-					 NULL) != TB_OK)
-				return -1;
-			now += 16667;
-		}
-		pr->flush(inst);
-		pr->destroy(inst);
-		packets += s->n;
-		bytes += s->off[s->n];
-		t1 = tb_now_ns();
-	} while (t1 - t0 < min_ns);
-	double sec = (double)(t1 - t0) / 1e9;
-	*mbps = (double)bytes / sec / 1e6;
-	return (double)packets / sec;
+	return bench_time(proto_pass, s, min_ns, s->n, s->off[s->n], mbps,
+			  sink);
 }
 
 int main(void)

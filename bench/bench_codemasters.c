@@ -11,6 +11,8 @@
 #include "ingest/codemasters.h"
 #include "ingest/ea_wrc.h"
 
+#include "bench_util.h"
+
 struct stream {
 	uint8_t *data;
 	size_t *off;
@@ -19,12 +21,8 @@ struct stream {
 
 static int build(struct stream *s, const struct ingest_proto *pr)
 {
-	struct gen_config cfg;
-	gen_config_default(&cfg);
-	cfg.n_cars = 1;
-	cfg.n_laps = 3;
-	struct gen *g = NULL;
-	if (gen_create(&cfg, &g, NULL) != TB_OK)
+	struct gen *g = bench_gen_create(3);
+	if (!g)
 		return -1;
 	s->cap = 60 * 600;
 	s->data = malloc(s->cap * 264);

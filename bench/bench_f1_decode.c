@@ -10,6 +10,8 @@
 
 #include "ingest/f1.h"
 
+#include "bench_util.h"
+
 #define TARGET_PPS  2000000.0
 #define FRAMES	    600 /* 10 s of game time */
 #define MAX_PACKETS (FRAMES * 6)
@@ -116,29 +118,26 @@ static int build(struct stream *s, uint16_t format)
 	return 0;
 }
 
+/* Decode the whole stream once. */
+static int decode_pass(const void *ctx, uint64_t *acc)
+{
+	static struct f1_packet out;
+	const struct stream *s = ctx;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t len = s->off[i + 1] - s->off[i];
+		if (f1_decode(s->data + s->off[i], len, &out, NULL) != TB_OK)
+			return -1;
+		*acc += out.h.frame_id + out.u.motion[3].fwd[0];
+	}
+	return 0;
+}
+
 /* Decode the whole stream until at least min_ns elapsed. */
 static double run(const struct stream *s, uint64_t min_ns, double *mbps,
 		  uint64_t *sink)
 {
-	static struct f1_packet out;
-	uint64_t packets = 0, bytes = 0, acc = 0;
-	uint64_t t0 = tb_now_ns(), t1;
-	do {
-		for (size_t i = 0; i < s->n; i++) {
-			size_t len = s->off[i + 1] - s->off[i];
-			if (f1_decode(s->data + s->off[i], len, &out, NULL) !=
-			    TB_OK)
-				return -1;
-			acc += out.h.frame_id + out.u.motion[3].fwd[0];
-		}
-		packets += s->n;
-		bytes += s->off[s->n];
-		t1 = tb_now_ns();
-	} while (t1 - t0 < min_ns);
-	double sec = (double)(t1 - t0) / 1e9;
-	*mbps = (double)bytes / sec / 1e6;
-	*sink += acc;
-	return (double)packets / sec;
+	return bench_time(decode_pass, s, min_ns, s->n, s->off[s->n], mbps,
+			  sink);
 }
 
 int main(void)

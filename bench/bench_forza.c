@@ -10,108 +10,35 @@
 
 #include "ingest/forza.h"
 
+#include "bench_util.h"
+
 #define TARGET_PPS 2000000.0
 #define MAX_PACKETS 20000 /* about 330 s at 60 Hz */
 
-struct stream {
-	uint8_t *data;
-	size_t len; /* every datagram of a stream has the same length */
-	size_t n;
-};
-
-static int build(struct stream *s, char variant)
+/* Decode the whole stream once. */
+static int decode_pass(const void *ctx, uint64_t *acc)
 {
-	struct gen_config cfg;
-	gen_config_default(&cfg);
-	cfg.n_cars = 1;
-	cfg.n_laps = 3;
-	struct gen *g = NULL;
-	if (gen_create(&cfg, &g, NULL) != TB_OK)
-		return -1;
-	struct gen_frame f;
-	s->n = 0;
-	while (s->n < MAX_PACKETS && gen_next_frame(g, &f) == TB_OK) {
-		size_t len = 0;
-		if (ingest_proto_forza.gen_encode(
-			    &f, 0, variant, s->data + s->n * TB_DATAGRAM_MAX,
-			    TB_DATAGRAM_MAX, &len) != TB_OK) {
-			gen_destroy(g);
+	static struct forza_packet out;
+	const struct bench_slots *s = ctx;
+	for (size_t i = 0; i < s->n; i++) {
+		if (forza_decode(bench_slot(s, i), s->len, &out, NULL) != TB_OK)
 			return -1;
-		}
-		s->len = len;
-		s->n++;
+		*acc += out.timestamp_ms + out.lap_number;
 	}
-	gen_destroy(g);
 	return 0;
 }
 
-static const uint8_t *pkt(const struct stream *s, size_t i)
-{
-	return s->data + i * TB_DATAGRAM_MAX;
-}
-
 /* Decode the whole stream until at least min_ns elapsed. */
-static double run_decode(const struct stream *s, uint64_t min_ns,
+static double run_decode(const struct bench_slots *s, uint64_t min_ns,
 			 double *mbps, uint64_t *sink)
 {
-	static struct forza_packet out;
-	uint64_t packets = 0, acc = 0;
-	uint64_t t0 = tb_now_ns(), t1;
-	do {
-		for (size_t i = 0; i < s->n; i++) {
-			if (forza_decode(pkt(s, i), s->len, &out, NULL) !=
-			    TB_OK)
-				return -1;
-			acc += out.timestamp_ms + out.lap_number;
-		}
-		packets += s->n;
-		t1 = tb_now_ns();
-	} while (t1 - t0 < min_ns);
-	double sec = (double)(t1 - t0) / 1e9;
-	*mbps = (double)(packets * s->len) / sec / 1e6;
-	*sink += acc;
-	return (double)packets / sec;
-}
-
-static void on_job(void *ctx, struct ingest_lap_job *job)
-{
-	uint64_t *laps = ctx;
-	*laps += job->lap.n > 0;
-}
-
-/* The stream through the protocol instance, a fresh session per pass. */
-static double run_proto(const struct stream *s, uint64_t min_ns,
-			double *mbps, uint64_t *laps)
-{
-	void *inst = NULL;
-	if (ingest_proto_forza.create(NULL, on_job, laps, &inst) != TB_OK)
-		return -1;
-	uint64_t packets = 0;
-	int64_t now = 0;
-	uint64_t t0 = tb_now_ns(), t1;
-	do {
-		now += 120000000; /* 2 min of silence: a new session */
-		for (size_t i = 0; i < s->n; i++) {
-			now += 16667;
-			if (ingest_proto_forza.datagram(inst, pkt(s, i), s->len,
-							now, NULL) != TB_OK) {
-				ingest_proto_forza.destroy(inst);
-				return -1;
-			}
-		}
-		ingest_proto_forza.flush(inst);
-		packets += s->n;
-		t1 = tb_now_ns();
-	} while (t1 - t0 < min_ns);
-	ingest_proto_forza.destroy(inst);
-	double sec = (double)(t1 - t0) / 1e9;
-	*mbps = (double)(packets * s->len) / sec / 1e6;
-	return (double)packets / sec;
+	return bench_time(decode_pass, s, min_ns, s->n, s->n * s->len, mbps,
+			  sink);
 }
 
 int main(void)
 {
-	static struct stream s;
+	static struct bench_slots s = {.cap = MAX_PACKETS};
 	static const char variants[] = {'s', 'd', 'h', 'm'};
 	uint64_t sink = 0, laps = 0;
 	double pps_m = 0;
@@ -122,14 +49,15 @@ int main(void)
 	       "layout\n");
 	for (size_t i = 0; i < sizeof(variants); i++) {
 		double mbps = 0, pmbps = 0;
-		if (build(&s, variants[i]) != 0) {
+		if (bench_slots_build(&s, &ingest_proto_forza, variants[i])) {
 			fprintf(stderr, "encode failed\n");
 			free(s.data);
 			return 1;
 		}
 		run_decode(&s, 100000000ull, &mbps, &sink); /* warm up */
 		double pps = run_decode(&s, 1000000000ull, &mbps, &sink);
-		double ppps = run_proto(&s, 1000000000ull, &pmbps, &laps);
+		double ppps = bench_run_proto(&ingest_proto_forza, &s,
+					      1000000000ull, &pmbps, &laps);
 		if (pps < 0 || ppps < 0) {
 			fprintf(stderr, "decode failed\n");
 			free(s.data);

@@ -12,118 +12,51 @@
 
 #include "ingest/gt7.h"
 
+#include "bench_util.h"
+
 #define TARGET_PPS  500000.0
 #define MAX_PACKETS 20000 /* about 330 s at 60 Hz */
 
-struct stream {
-	uint8_t *data;
-	size_t len; /* every datagram of a stream has the same length */
-	size_t n;
-};
+enum mode { DECRYPT, DECODE };
 
-static int build(struct stream *s, char variant)
+/* Decrypt the whole stream once. */
+static int decrypt_pass(const void *ctx, uint64_t *acc)
 {
-	struct gen_config cfg;
-	gen_config_default(&cfg);
-	cfg.n_cars = 1;
-	cfg.n_laps = 3;
-	struct gen *g = NULL;
-	if (gen_create(&cfg, &g, NULL) != TB_OK)
-		return -1;
-	struct gen_frame f;
-	s->n = 0;
-	while (s->n < MAX_PACKETS && gen_next_frame(g, &f) == TB_OK) {
-		size_t len = 0;
-		if (ingest_proto_gt7.gen_encode(
-			&f, 0, variant, s->data + s->n * TB_DATAGRAM_MAX,
-			TB_DATAGRAM_MAX, &len) != TB_OK) {
-			gen_destroy(g);
+	static uint8_t plain[GT7_SIZE_MAX];
+	const struct bench_slots *s = ctx;
+	for (size_t i = 0; i < s->n; i++) {
+		if (gt7_decrypt(bench_slot(s, i), s->len, plain, NULL, NULL) !=
+		    TB_OK)
 			return -1;
-		}
-		s->len = len;
-		s->n++;
+		*acc += plain[0x70];
 	}
-	gen_destroy(g);
 	return 0;
 }
 
-static const uint8_t *pkt(const struct stream *s, size_t i)
-{
-	return s->data + i * TB_DATAGRAM_MAX;
-}
-
-enum mode { DECRYPT, DECODE };
-
-/* Decrypt or decode the whole stream until at least min_ns elapsed. */
-static double run(const struct stream *s, enum mode m, uint64_t min_ns,
-		  double *mbps, uint64_t *sink)
+/* Decode the whole stream once. */
+static int decode_pass(const void *ctx, uint64_t *acc)
 {
 	static struct gt7_packet out;
-	static uint8_t plain[GT7_SIZE_MAX];
-	uint64_t packets = 0, acc = 0;
-	uint64_t t0 = tb_now_ns(), t1;
-	do {
-		for (size_t i = 0; i < s->n; i++) {
-			enum tb_status st;
-			if (m == DECRYPT) {
-				st = gt7_decrypt(pkt(s, i), s->len, plain, NULL,
-						 NULL);
-				acc += plain[0x70];
-			} else {
-				st = gt7_decode(pkt(s, i), s->len, &out, NULL);
-				acc += (uint64_t)out.tick + (uint64_t)out.lap;
-			}
-			if (st != TB_OK)
-				return -1;
-		}
-		packets += s->n;
-		t1 = tb_now_ns();
-	} while (t1 - t0 < min_ns);
-	double sec = (double)(t1 - t0) / 1e9;
-	*mbps = (double)(packets * s->len) / sec / 1e6;
-	*sink += acc;
-	return (double)packets / sec;
+	const struct bench_slots *s = ctx;
+	for (size_t i = 0; i < s->n; i++) {
+		if (gt7_decode(bench_slot(s, i), s->len, &out, NULL) != TB_OK)
+			return -1;
+		*acc += (uint64_t)out.tick + (uint64_t)out.lap;
+	}
+	return 0;
 }
 
-static void on_job(void *ctx, struct ingest_lap_job *job)
+/* Decrypt or decode the whole stream until at least min_ns elapsed. */
+static double run(const struct bench_slots *s, enum mode m, uint64_t min_ns,
+		  double *mbps, uint64_t *sink)
 {
-	uint64_t *laps = ctx;
-	*laps += job->lap.n > 0;
-}
-
-/* The stream through the protocol instance, a fresh session per pass. */
-static double run_proto(const struct stream *s, uint64_t min_ns, double *mbps,
-			uint64_t *laps)
-{
-	void *inst = NULL;
-	if (ingest_proto_gt7.create(NULL, on_job, laps, &inst) != TB_OK)
-		return -1;
-	uint64_t packets = 0;
-	int64_t now = 0;
-	uint64_t t0 = tb_now_ns(), t1;
-	do {
-		now += 120000000; /* 2 min of silence: a new session */
-		for (size_t i = 0; i < s->n; i++) {
-			now += 16667;
-			if (ingest_proto_gt7.datagram(inst, pkt(s, i), s->len,
-						      now, NULL) != TB_OK) {
-				ingest_proto_gt7.destroy(inst);
-				return -1;
-			}
-		}
-		ingest_proto_gt7.flush(inst);
-		packets += s->n;
-		t1 = tb_now_ns();
-	} while (t1 - t0 < min_ns);
-	ingest_proto_gt7.destroy(inst);
-	double sec = (double)(t1 - t0) / 1e9;
-	*mbps = (double)(packets * s->len) / sec / 1e6;
-	return (double)packets / sec;
+	return bench_time(m == DECRYPT ? decrypt_pass : decode_pass, s, min_ns,
+			  s->n, s->n * s->len, mbps, sink);
 }
 
 int main(void)
 {
-	static struct stream s;
+	static struct bench_slots s = {.cap = MAX_PACKETS};
 	static const char variants[] = {'A', 'B', '~'};
 	uint64_t sink = 0, laps = 0;
 	double pps_a = 0;
@@ -134,7 +67,7 @@ int main(void)
 	       "variant, Salsa20/20 encrypted\n");
 	for (size_t i = 0; i < sizeof(variants); i++) {
 		double m1 = 0, m2 = 0, m3 = 0;
-		if (build(&s, variants[i]) != 0) {
+		if (bench_slots_build(&s, &ingest_proto_gt7, variants[i])) {
 			fprintf(stderr, "encode failed\n");
 			free(s.data);
 			return 1;
@@ -142,7 +75,8 @@ int main(void)
 		run(&s, DECODE, 100000000ull, &m2, &sink); /* warm up */
 		double p1 = run(&s, DECRYPT, 1000000000ull, &m1, &sink);
 		double p2 = run(&s, DECODE, 1000000000ull, &m2, &sink);
-		double p3 = run_proto(&s, 1000000000ull, &m3, &laps);
+		double p3 = bench_run_proto(&ingest_proto_gt7, &s,
+					    1000000000ull, &m3, &laps);
 		if (p1 < 0 || p2 < 0 || p3 < 0) {
 			fprintf(stderr, "decode failed\n");
 			free(s.data);

@@ -5,3 +5,6 @@ tb_add_test(test_ana_delta SOURCES tests/test_ana_delta.c
   LIBS tb_analysis tb_ingest)
 tb_add_test(test_ana_delta_data SOURCES tests/test_ana_delta_data.c
   LIBS tb_analysis tb_ingest tb_formats LABELS data)
+# Track models as bytes (src/analysis/trackio.c).
+tb_add_test(test_ana_trackio SOURCES tests/test_ana_trackio.c
+  LIBS tb_analysis)

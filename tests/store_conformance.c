@@ -1,7 +1,8 @@
 /* store_conformance.c - the store behaviour every backend must show:
  * idempotent sessions, car upserts, laps back bit-for-bit, replacement
  * by lap number, listing order and counts, best lap, unknown ids, no
- * partial lap under allocation failures, persistence across reopen. */
+ * partial lap under allocation failures, persistence across reopen,
+ * reference tags, track models by key. */
 #include "tb_test.h"
 
 #include <math.h>
@@ -565,6 +566,87 @@ static void sc_refs(void **state)
 	tb_lap_release(&lap);
 }
 
+static struct store_track_row track_row(const char *track,
+					const char *layout, double len)
+{
+	struct store_track_row m;
+	memset(&m, 0, sizeof(m));
+	m.game = TB_GAME_F1_25;
+	snprintf(m.track, sizeof(m.track), "%s", track);
+	snprintf(m.layout, sizeof(m.layout), "%s", layout);
+	m.n_points = (int64_t)len;
+	m.step_m = 1.0;
+	m.length_m = len;
+	return m;
+}
+
+/* Track models: put, get back byte for byte, replace by key, keys that
+ * differ in any part are apart, unknown keys, bad arguments. */
+static void sc_tracks(void **state)
+{
+	struct fx *f = *state;
+	struct store_track_row m = track_row("Sakhir", "GP", 5336.6);
+	uint8_t blob[300];
+	for (size_t i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i * 7 + 1);
+	struct tb_buf got;
+	tb_buf_init(&got, 1u << 20);
+	struct store_track_row row;
+	assert_int_equal(store_track_get(f->st, TB_GAME_F1_25, "Sakhir", "GP",
+					 &row, &got, NULL),
+			 TB_ERR_NOTFOUND);
+	int64_t before = tb_wall_ms();
+	OK(store_track_put(f->st, &m, blob, sizeof(blob), E));
+	OK(store_track_get(f->st, TB_GAME_F1_25, "Sakhir", "GP", &row, &got,
+			   E));
+	assert_int_equal(got.len, sizeof(blob));
+	assert_memory_equal(got.data, blob, sizeof(blob));
+	assert_int_equal(row.game, TB_GAME_F1_25);
+	assert_string_equal(row.track, "Sakhir");
+	assert_string_equal(row.layout, "GP");
+	assert_int_equal(row.n_points, 5336);
+	assert_true(row.step_m == 1.0 && row.length_m == 5336.6);
+	assert_int_equal(row.blob_bytes, sizeof(blob));
+	assert_true(row.created_unix_ms >= before);
+	/* same key again: replaced */
+	m.length_m = 5337.0;
+	OK(store_track_put(f->st, &m, blob + 100, 50, E));
+	OK(store_track_get(f->st, TB_GAME_F1_25, "Sakhir", "GP", &row, &got,
+			   E));
+	assert_int_equal(got.len, 50);
+	assert_memory_equal(got.data, blob + 100, 50);
+	assert_true(row.length_m == 5337.0);
+	/* other keys are apart: layout, game, an empty track name */
+	assert_int_equal(store_track_get(f->st, TB_GAME_F1_25, "Sakhir",
+					 "Outer", NULL, &got, NULL),
+			 TB_ERR_NOTFOUND);
+	assert_int_equal(store_track_get(f->st, TB_GAME_F1_24, "Sakhir", "GP",
+					 NULL, &got, NULL),
+			 TB_ERR_NOTFOUND);
+	struct store_track_row e = track_row("", "4318m", 4318.0);
+	OK(store_track_put(f->st, &e, blob, 10, E));
+	OK(store_track_get(f->st, TB_GAME_F1_25, NULL, "4318m", NULL, &got,
+			   E));
+	assert_int_equal(got.len, 10);
+	OK(store_track_get(f->st, TB_GAME_F1_25, "Sakhir", "GP", NULL, &got,
+			   E));
+	assert_int_equal(got.len, 50);
+	/* bad arguments; a buffer too small for the blob */
+	assert_int_equal(store_track_put(f->st, &m, blob, 0, NULL), TB_ERR_ARG);
+	assert_int_equal(store_track_put(f->st, NULL, blob, 1, NULL),
+			 TB_ERR_ARG);
+	assert_int_equal(store_track_get(f->st, TB_GAME_F1_25, "Sakhir", "GP",
+					 NULL, NULL, NULL),
+			 TB_ERR_ARG);
+	struct tb_buf small;
+	tb_buf_init(&small, 8);
+	assert_int_equal(store_track_get(f->st, TB_GAME_F1_25, "Sakhir", "GP",
+					 NULL, &small, NULL),
+			 TB_ERR_LIMIT);
+	tb_buf_release(&small);
+	tb_buf_release(&got);
+}
+
 #define SC_TEST(fn)                                                            \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)b)
 
@@ -582,6 +664,7 @@ int sc_run(const struct sc_backend *b)
 	    SC_TEST(sc_reopen),
 	    SC_TEST(sc_batch),
 	    SC_TEST(sc_refs),
+	    SC_TEST(sc_tracks),
 	};
 	return cmocka_run_group_tests_name(b->name, tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
  * that plays AC's side of the conversation: handshake, subscribe,
  * stream, dismiss; a game that never answers, one that answers garbage,
  * one that pauses and one that restarts. */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include <arpa/inet.h>
 #include <math.h>
@@ -16,23 +16,8 @@
 
 #include "ingest/ac.h"
 
-/* xorshift64*: deterministic, seedable. */
+/* xorshift64* (tb_ingest_test.h): deterministic, seedable. */
 static uint64_t g_rng = 0x5eed0ac0ffee1234ull;
-static uint64_t rnd(void)
-{
-	g_rng ^= g_rng >> 12;
-	g_rng ^= g_rng << 25;
-	g_rng ^= g_rng >> 27;
-	return g_rng * 0x2545f4914f6cdd1dull;
-}
-static uint32_t rnd_u(uint32_t n)
-{
-	return (uint32_t)(rnd() % n);
-}
-static float rnd_f(void)
-{
-	return (float)((int32_t)rnd_u(2000001) - 1000000) / 64.0f;
-}
 
 /* ------------------------------------------------------------------ */
 /* Laps handed over, remembered for assertions. */
@@ -84,29 +69,29 @@ static void fill_car_info(struct ac_car_info *c)
 {
 	c->identifier = 'a';
 	c->size = 328;
-	c->speed_kmh = rnd_f();
-	c->speed_mph = rnd_f();
-	c->speed_ms = rnd_f();
+	c->speed_kmh = tbt_rng_grid(&g_rng);
+	c->speed_mph = tbt_rng_grid(&g_rng);
+	c->speed_ms = tbt_rng_grid(&g_rng);
 	c->abs_enabled = 1;
-	c->abs_in_action = (uint8_t)rnd_u(2);
-	c->tc_in_action = (uint8_t)rnd_u(2);
+	c->abs_in_action = (uint8_t)tbt_rng_below(&g_rng, 2);
+	c->tc_in_action = (uint8_t)tbt_rng_below(&g_rng, 2);
 	c->tc_enabled = 1;
-	c->in_pit = (uint8_t)rnd_u(2);
-	c->engine_limiter_on = (uint8_t)rnd_u(256);
-	c->acc_g_vertical = rnd_f();
-	c->acc_g_horizontal = rnd_f();
-	c->acc_g_frontal = rnd_f();
-	c->lap_time_ms = (int32_t)rnd_u(200000);
-	c->last_lap_ms = (int32_t)rnd_u(200000);
-	c->best_lap_ms = (int32_t)rnd_u(200000);
-	c->lap_count = (int32_t)rnd_u(100);
-	c->gas = rnd_f();
-	c->brake = rnd_f();
-	c->clutch = rnd_f();
-	c->engine_rpm = rnd_f();
-	c->steer = rnd_f();
-	c->gear = (int32_t)rnd_u(9);
-	c->cg_height = rnd_f();
+	c->in_pit = (uint8_t)tbt_rng_below(&g_rng, 2);
+	c->engine_limiter_on = (uint8_t)tbt_rng_below(&g_rng, 256);
+	c->acc_g_vertical = tbt_rng_grid(&g_rng);
+	c->acc_g_horizontal = tbt_rng_grid(&g_rng);
+	c->acc_g_frontal = tbt_rng_grid(&g_rng);
+	c->lap_time_ms = (int32_t)tbt_rng_below(&g_rng, 200000);
+	c->last_lap_ms = (int32_t)tbt_rng_below(&g_rng, 200000);
+	c->best_lap_ms = (int32_t)tbt_rng_below(&g_rng, 200000);
+	c->lap_count = (int32_t)tbt_rng_below(&g_rng, 100);
+	c->gas = tbt_rng_grid(&g_rng);
+	c->brake = tbt_rng_grid(&g_rng);
+	c->clutch = tbt_rng_grid(&g_rng);
+	c->engine_rpm = tbt_rng_grid(&g_rng);
+	c->steer = tbt_rng_grid(&g_rng);
+	c->gear = (int32_t)tbt_rng_below(&g_rng, 9);
+	c->cg_height = tbt_rng_grid(&g_rng);
 	float *w[14] = {c->wheel_angular_speed,
 			c->slip_angle,
 			c->slip_angle_contact_patch,
@@ -123,11 +108,11 @@ static void fill_car_info(struct ac_car_info *c)
 			c->suspension_height};
 	for (int i = 0; i < 14; i++)
 		for (int k = 0; k < 4; k++)
-			w[i][k] = rnd_f();
-	c->car_position_normalized = rnd_f();
-	c->car_slope = rnd_f();
+			w[i][k] = tbt_rng_grid(&g_rng);
+	c->car_position_normalized = tbt_rng_grid(&g_rng);
+	c->car_slope = tbt_rng_grid(&g_rng);
 	for (int i = 0; i < 3; i++)
-		c->car_coordinates[i] = rnd_f();
+		c->car_coordinates[i] = tbt_rng_grid(&g_rng);
 }
 
 /* UTF-8 test names: Latin-1 range, other BMP, and a non-BMP emoji. */
@@ -247,7 +232,8 @@ static void put_units(uint8_t *field, const uint16_t *u, size_t n,
 		      bool terminate)
 {
 	for (size_t i = 0; i < AC_NAME_UNITS; i++)
-		tb_st_u16le(field + 2 * i, (uint16_t)(0x4100 + rnd_u(0x100)));
+		tb_st_u16le(field + 2 * i,
+			    (uint16_t)(0x4100 + tbt_rng_below(&g_rng, 0x100)));
 	for (size_t i = 0; i < n; i++)
 		tb_st_u16le(field + 2 * i, u[i]);
 	if (terminate)
@@ -510,11 +496,13 @@ static void test_random(void **state)
 	struct tb_error err;
 	uint64_t ok = 0;
 	for (int i = 0; i < 100000; i++) {
-		size_t n = rnd_u(4) == 0 ? sizes[rnd_u(4)] : rnd_u(2049);
+		size_t n = tbt_rng_below(&g_rng, 4) == 0
+			       ? sizes[tbt_rng_below(&g_rng, 4)]
+			       : tbt_rng_below(&g_rng, 2049);
 		uint8_t *b = malloc(n ? n : 1);
 		for (size_t k = 0; k < n; k++)
-			b[k] = (uint8_t)rnd();
-		if (n == AC_CAR_INFO_SIZE && rnd_u(2)) {
+			b[k] = (uint8_t)tbt_rng_next(&g_rng);
+		if (n == AC_CAR_INFO_SIZE && tbt_rng_below(&g_rng, 2)) {
 			b[0] = 'a';
 			put_i32(b, 4, 328);
 		}
@@ -571,7 +559,7 @@ static void test_sniff(void **state)
 			tb_st_u16le(b, fmt);
 			assert_false(pr->sniff(b, sz));
 			for (size_t k = 0; k < sz; k++)
-				b[k] = (uint8_t)rnd();
+				b[k] = (uint8_t)tbt_rng_next(&g_rng);
 			assert_false(pr->sniff(b, sz));
 		}
 	}
@@ -579,9 +567,10 @@ static void test_sniff(void **state)
 	static const size_t ours[] = {AC_LAP_SIZE, AC_CAR_INFO_SIZE,
 				      AC_RESPONSE_SIZE, AC_REQUEST_SIZE};
 	for (int i = 0; i < 20000; i++) {
-		size_t sz = i & 1 ? ours[rnd_u(4)] : rnd_u(2049);
+		size_t sz = i & 1 ? ours[tbt_rng_below(&g_rng, 4)]
+				  : tbt_rng_below(&g_rng, 2049);
 		for (size_t k = 0; k < sz; k++)
-			b[k] = (uint8_t)rnd();
+			b[k] = (uint8_t)tbt_rng_next(&g_rng);
 		assert_false(pr->sniff(b, sz));
 	}
 	/* zeroed buffers of our sizes are not ours either */
@@ -837,7 +826,7 @@ static void game_answer(struct rig *r, const char *driver)
 		while (tb_ld_u16le(b + k) != '%')
 			k += 2;
 		for (k += 2; k < fields[i] + 100; k++)
-			b[k] = (uint8_t)(0x30 + rnd_u(60));
+			b[k] = (uint8_t)(0x30 + tbt_rng_below(&g_rng, 60));
 	}
 	game_send(r, b, n);
 	assert_int_equal(client_pump(r, 2000), 1);
@@ -958,7 +947,8 @@ static void test_garbage_answers(void **state)
 		rig_tick(&r);
 		game_expect(&r, AC_OP_HANDSHAKE);
 		for (size_t k = 0; k < sizeof(b); k++)
-			b[k] = (uint8_t)(0x30 + rnd_u(60)); /* no '%' */
+			/* no '%' */
+			b[k] = (uint8_t)(0x30 + tbt_rng_below(&g_rng, 60));
 		if (lens[i] == AC_RESPONSE_SIZE)
 			build_response(b, false);
 		if (lens[i] == AC_CAR_INFO_SIZE)

@@ -6,7 +6,7 @@
  * and the coast after it) and a generated multi-lap stream in lap mode,
  * found by auto-detection, whose laps carry exactly the generator's lap
  * and sector times. */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include <math.h>
 
@@ -17,43 +17,14 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	/* xorshift64*: fixed seeds, reproducible runs */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1Dull;
+	return tbt_rng_next(&rng_state);
 }
 
-#define MAX_JOBS 64
-
-struct sink {
-	size_t n;
-	struct ingest_lap_job jobs[MAX_JOBS];
-};
-
-static void on_job(void *ctx, struct ingest_lap_job *job)
-{
-	struct sink *s = ctx;
-	assert_true(s->n < MAX_JOBS);
-	struct ingest_lap_job *j = &s->jobs[s->n++];
-	j->session = job->session;
-	j->car = job->car;
-	tb_lap_init(&j->lap);
-	tb_lap_move(&j->lap, &job->lap);
-}
-
-static void sink_release(struct sink *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		tb_lap_release(&s->jobs[i].lap);
-	s->n = 0;
-}
-
-static void *new_inst(struct sink *s)
+static void *new_inst(struct tbt_sink *s)
 {
 	void *inst = NULL;
 	assert_int_equal(
-	    ingest_proto_codemasters.create(NULL, on_job, s, &inst), TB_OK);
+	    ingest_proto_codemasters.create(NULL, tbt_on_job, s, &inst), TB_OK);
 	return inst;
 }
 
@@ -125,7 +96,7 @@ static void test_roundtrip(void **state)
 static void test_rejects(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s);
 	uint8_t buf[600];
 	memset(buf, 0, sizeof(buf));
@@ -162,10 +133,10 @@ static void test_rejects(void **state)
 static void test_random(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s);
 	struct ingest_port *port = NULL;
-	assert_int_equal(ingest_port_create(NULL, NULL, on_job, &s, &port),
+	assert_int_equal(ingest_port_create(NULL, NULL, tbt_on_job, &s, &port),
 			 TB_OK);
 	rng_state = 0x5EED0002;
 	uint8_t buf[TB_DATAGRAM_MAX];
@@ -193,12 +164,12 @@ static void test_random(void **state)
 		(void)ingest_proto_codemasters.datagram(inst, buf, len, now,
 							NULL);
 		(void)ingest_port_datagram(port, buf, len, now, NULL);
-		if (s.n > MAX_JOBS / 2)
-			sink_release(&s);
+		if (s.n > TBT_MAX_JOBS / 2)
+			tbt_sink_release(&s);
 	}
 	ingest_proto_codemasters.flush(inst);
 	ingest_port_flush(port);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	struct ingest_stats st;
 	ingest_proto_codemasters.stats(inst, &st);
 	assert_int_equal(st.datagrams, 100000);
@@ -270,7 +241,7 @@ static void feed(void *inst, const struct cm_packet *p, int64_t now_us)
 static void test_units(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s);
 	struct cm_packet p;
 	dr2_packet(&p, 0.5, 10);
@@ -304,7 +275,7 @@ static void test_units(void **state)
 	assert_int_equal(j->session.packet_format, 264);
 	assert_true(j->session.track_length_m == 1000.0);
 	assert_int_equal(j->session.source_uid, 1000000);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	/* gear 10 is a real gear only for a car with 10 or more */
 	dr2_packet(&p, 0.5, 10);
 	p.f[CM_GEAR] = 10.0f;
@@ -313,7 +284,7 @@ static void test_units(void **state)
 	ingest_proto_codemasters.flush(inst);
 	tb_lap_frame(&s.jobs[0].lap, 0, &f);
 	assert_true(f.v[TB_CH_GEAR] == 10.0);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	/* legacy 152 B: no sector channel, another game */
 	dr2_packet(&p, 0.5, 10);
 	p.n_floats = 38;
@@ -325,7 +296,7 @@ static void test_units(void **state)
 	assert_false(tb_frame_has(&f, TB_CH_SECTOR));
 	assert_int_equal(s.jobs[0].session.game, TB_GAME_CODEMASTERS);
 	assert_int_equal(s.jobs[0].session.packet_format, 152);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_codemasters.destroy(inst);
 }
 
@@ -355,7 +326,7 @@ static int64_t drive(void *inst, int64_t now, double t0, double d0,
 static void test_stage_mode(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s);
 	struct cm_packet p;
 	int64_t now = 1000000;
@@ -437,7 +408,7 @@ static void test_stage_mode(void **state)
 	assert_int_equal(st.laps_incomplete, 2);
 	assert_int_equal(st.rewinds, 1); /* one restart */
 	assert_true(st.discarded >= 19); /* the coast */
-	sink_release(&s);
+	tbt_sink_release(&s);
 
 	/* a run cut by silence: tick after 5 s ends it, 60 s the session */
 	now = drive(inst, now + 1000000, 1.0 / 60, 5, 995, 0, 0, NULL);
@@ -448,47 +419,21 @@ static void test_stage_mode(void **state)
 	ingest_proto_codemasters.tick(inst, now + 61000000, NULL);
 	ingest_proto_codemasters.stats(inst, &st);
 	assert_int_equal(st.sessions, 2);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_codemasters.destroy(inst);
 }
 
 static void test_gen_lap_mode(void **state)
 {
 	(void)state;
-	struct gen_config cfg;
-	gen_config_default(&cfg);
-	cfg.n_cars = 1;
-	cfg.n_laps = 3;
-	struct gen *g = NULL;
-	assert_int_equal(gen_create(&cfg, &g, NULL), TB_OK);
-	struct sink s = {0};
-	struct ingest_port *port = NULL;
-	assert_int_equal(ingest_port_create(NULL, NULL, on_job, &s, &port),
-			 TB_OK);
-	struct gen_frame fr;
-	uint8_t buf[TB_DATAGRAM_MAX];
-	int64_t t0 = 1700000000000000ll;
-	size_t n_frames = 0;
-	while (gen_next_frame(g, &fr) == TB_OK) {
-		size_t n = 0;
-		assert_int_equal(ingest_proto_codemasters.gen_encode(
-				     &fr, 0, 0, buf, sizeof(buf), &n),
-				 TB_OK);
-		int64_t now = t0 + (int64_t)llrint(fr.t_s * 1e6);
-		assert_int_equal(ingest_port_datagram(port, buf, n, now, NULL),
-				 TB_OK);
-		n_frames++;
-	}
-	assert_ptr_equal(ingest_port_proto(port), &ingest_proto_codemasters);
-	ingest_port_flush(port);
-	struct ingest_stats st;
-	ingest_port_stats(port, &st);
-	assert_int_equal(st.accepted, n_frames);
-	assert_int_equal(st.sessions, 1);
+	struct gen *g = tbt_gen_create(3);
+	struct tbt_gen_run r;
+	tbt_gen_run(g, &ingest_proto_codemasters, 0, &r);
+	assert_int_equal(r.st.sessions, 1);
 	unsigned timed = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		const struct tb_lap *lap = &s.jobs[i].lap;
-		assert_int_equal(s.jobs[i].session.kind, TB_SESSION_RACE);
+	for (size_t i = 0; i < r.s.n; i++) {
+		const struct tb_lap *lap = &r.s.jobs[i].lap;
+		assert_int_equal(r.s.jobs[i].session.kind, TB_SESSION_RACE);
 		struct gen_lap_truth t;
 		assert_int_equal(gen_lap_truth(g, 0, lap->lap_number, &t),
 				 TB_OK);
@@ -508,9 +453,8 @@ static void test_gen_lap_mode(void **state)
 		timed++;
 	}
 	assert_int_equal(timed, 3);
-	assert_int_equal(st.laps, 3);
-	sink_release(&s);
-	ingest_port_destroy(port);
+	assert_int_equal(r.st.laps, 3);
+	tbt_sink_release(&r.s);
 	gen_destroy(g);
 }
 

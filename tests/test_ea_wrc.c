@@ -6,7 +6,7 @@
  * a structure file through ingest_opts.schema, and a generated multi-lap
  * stream, found by auto-detection, whose stage runs carry exactly the
  * generator's lap times. */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include <math.h>
 
@@ -17,35 +17,7 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1Dull;
-}
-
-#define MAX_JOBS 64
-
-struct sink {
-	size_t n;
-	struct ingest_lap_job jobs[MAX_JOBS];
-};
-
-static void on_job(void *ctx, struct ingest_lap_job *job)
-{
-	struct sink *s = ctx;
-	assert_true(s->n < MAX_JOBS);
-	struct ingest_lap_job *j = &s->jobs[s->n++];
-	j->session = job->session;
-	j->car = job->car;
-	tb_lap_init(&j->lap);
-	tb_lap_move(&j->lap, &job->lap);
-}
-
-static void sink_release(struct sink *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		tb_lap_release(&s->jobs[i].lap);
-	s->n = 0;
+	return tbt_rng_next(&rng_state);
 }
 
 static const char custom_json[] =
@@ -248,10 +220,10 @@ static void test_roundtrip(void **state)
 static void test_rejects(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = NULL;
-	assert_int_equal(ingest_proto_ea_wrc.create(NULL, on_job, &s, &inst),
-			 TB_OK);
+	assert_int_equal(
+	    ingest_proto_ea_wrc.create(NULL, tbt_on_job, &s, &inst), TB_OK);
 	uint8_t buf[400];
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, "sesu", 4);
@@ -285,19 +257,19 @@ static void test_rejects(void **state)
 	assert_int_equal(st.kinds[WRC_SESSION_START], 1);
 	assert_int_equal(st.kinds[WRC_SESSION_UPDATE], 1);
 	ingest_proto_ea_wrc.flush(inst);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_ea_wrc.destroy(inst);
 }
 
 static void test_random(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = NULL;
-	assert_int_equal(ingest_proto_ea_wrc.create(NULL, on_job, &s, &inst),
-			 TB_OK);
+	assert_int_equal(
+	    ingest_proto_ea_wrc.create(NULL, tbt_on_job, &s, &inst), TB_OK);
 	struct ingest_port *port = NULL;
-	assert_int_equal(ingest_port_create(NULL, NULL, on_job, &s, &port),
+	assert_int_equal(ingest_port_create(NULL, NULL, tbt_on_job, &s, &port),
 			 TB_OK);
 	rng_state = 0x5EED0103;
 	uint8_t buf[TB_DATAGRAM_MAX];
@@ -312,12 +284,12 @@ static void test_random(void **state)
 		int64_t now = 1000000ll * (k / 50);
 		(void)ingest_proto_ea_wrc.datagram(inst, buf, len, now, NULL);
 		(void)ingest_port_datagram(port, buf, len, now, NULL);
-		if (s.n > MAX_JOBS / 2)
-			sink_release(&s);
+		if (s.n > TBT_MAX_JOBS / 2)
+			tbt_sink_release(&s);
 	}
 	ingest_proto_ea_wrc.flush(inst);
 	ingest_port_flush(port);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_port_destroy(port);
 	ingest_proto_ea_wrc.destroy(inst);
 }
@@ -370,10 +342,10 @@ static void feed(void *inst, const struct wrc_schema *sch,
 static void test_units_and_sessions(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = NULL;
-	assert_int_equal(ingest_proto_ea_wrc.create(NULL, on_job, &s, &inst),
-			 TB_OK);
+	assert_int_equal(
+	    ingest_proto_ea_wrc.create(NULL, tbt_on_job, &s, &inst), TB_OK);
 	struct wrc_schema sch;
 	wrc_schema_default(&sch);
 	struct wrc_packet p;
@@ -435,7 +407,7 @@ static void test_units_and_sessions(void **state)
 	assert_true(fabs(f.v[TB_CH_G_VERT] - 1.0) < 1e-6);
 	assert_true(f.v[TB_CH_BRAKE_TEMP_RL] == 300.0);
 	assert_true(f.v[TB_CH_BRAKE_TEMP_FL] == 0.0); /* sent as 0 */
-	sink_release(&s);
+	tbt_sink_release(&s);
 	struct ingest_stats st;
 	ingest_proto_ea_wrc.stats(inst, &st);
 	assert_int_equal(st.sessions, 1);
@@ -457,9 +429,9 @@ static void test_schema_file(void **state)
 	struct ingest_opts o;
 	memset(&o, 0, sizeof(o));
 	o.schema = path;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = NULL;
-	assert_int_equal(ingest_proto_ea_wrc.create(&o, on_job, &s, &inst),
+	assert_int_equal(ingest_proto_ea_wrc.create(&o, tbt_on_job, &s, &inst),
 			 TB_OK);
 	struct wrc_schema sch;
 	assert_int_equal(wrc_schema_load(path, &sch, NULL), TB_OK);
@@ -485,11 +457,11 @@ static void test_schema_file(void **state)
 	assert_true(s.jobs[0].lap.flags & TB_LAP_INCOMPLETE);
 	assert_int_equal(s.jobs[0].session.track_id, 42);
 	assert_true(s.jobs[0].session.track_length_m == 100.0);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_ea_wrc.destroy(inst);
 	/* a bad file fails create */
 	o.schema = "/nonexistent.json";
-	assert_int_equal(ingest_proto_ea_wrc.create(&o, on_job, &s, &inst),
+	assert_int_equal(ingest_proto_ea_wrc.create(&o, tbt_on_job, &s, &inst),
 			 TB_ERR_IO);
 	remove(path);
 	rmdir(dir);
@@ -499,40 +471,13 @@ static void test_schema_file(void **state)
 static void test_gen(void **state)
 {
 	(void)state;
-	struct gen_config cfg;
-	gen_config_default(&cfg);
-	cfg.n_cars = 1;
-	cfg.n_laps = 3;
-	struct gen *g = NULL;
-	assert_int_equal(gen_create(&cfg, &g, NULL), TB_OK);
-	struct sink s = {0};
-	struct ingest_port *port = NULL;
-	assert_int_equal(ingest_port_create(NULL, NULL, on_job, &s, &port),
-			 TB_OK);
-	struct gen_frame fr;
-	uint8_t buf[TB_DATAGRAM_MAX];
-	int64_t t0 = 1700000000000000ll;
-	size_t n_frames = 0;
-	while (gen_next_frame(g, &fr) == TB_OK) {
-		size_t n = 0;
-		assert_int_equal(ingest_proto_ea_wrc.gen_encode(
-				     &fr, 0, 0, buf, sizeof(buf), &n),
-				 TB_OK);
-		assert_int_equal(
-		    ingest_port_datagram(
-			port, buf, n, t0 + (int64_t)llrint(fr.t_s * 1e6), NULL),
-		    TB_OK);
-		n_frames++;
-	}
-	assert_ptr_equal(ingest_port_proto(port), &ingest_proto_ea_wrc);
-	ingest_port_flush(port);
-	struct ingest_stats st;
-	ingest_port_stats(port, &st);
-	assert_int_equal(st.accepted, n_frames);
-	assert_int_equal(st.sessions, 1);
+	struct gen *g = tbt_gen_create(3);
+	struct tbt_gen_run r;
+	tbt_gen_run(g, &ingest_proto_ea_wrc, 0, &r);
+	assert_int_equal(r.st.sessions, 1);
 	unsigned timed = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		const struct tb_lap *lap = &s.jobs[i].lap;
+	for (size_t i = 0; i < r.s.n; i++) {
+		const struct tb_lap *lap = &r.s.jobs[i].lap;
 		struct gen_lap_truth t;
 		assert_int_equal(gen_lap_truth(g, 0, lap->lap_number, &t),
 				 TB_OK);
@@ -546,9 +491,8 @@ static void test_gen(void **state)
 		timed++;
 	}
 	assert_int_equal(timed, 3);
-	assert_true(s.jobs[s.n - 1].lap.flags & TB_LAP_INCOMPLETE); /* in */
-	sink_release(&s);
-	ingest_port_destroy(port);
+	assert_true(r.s.jobs[r.s.n - 1].lap.flags & TB_LAP_INCOMPLETE); /* in */
+	tbt_sink_release(&r.s);
 	gen_destroy(g);
 }
 

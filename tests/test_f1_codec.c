@@ -5,29 +5,26 @@
  * error messages; and 100,000 random datagrams (fixed seed) that must be
  * rejected or decoded without a crash (run under ASan+UBSan, each
  * datagram in its own exact-size heap block). */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include "ingest/f1.h"
 
 static const uint16_t formats[] = {2022, 2023, 2024, 2025};
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
-/* xorshift64*: deterministic, seedable. */
+/* xorshift64* (tb_ingest_test.h): deterministic, seedable. */
 static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
 {
-	g_rng ^= g_rng >> 12;
-	g_rng ^= g_rng << 25;
-	g_rng ^= g_rng >> 27;
-	return g_rng * 0x2545f4914f6cdd1dull;
+	return tbt_rng_next(&g_rng);
 }
 static uint32_t rnd_u(uint32_t n)
 {
-	return (uint32_t)(rnd() % n);
+	return tbt_rng_below(&g_rng, n);
 }
 static float rnd_f(void)
 {
-	return (float)((int32_t)rnd_u(2000001) - 1000000) / 64.0f;
+	return tbt_rng_grid(&g_rng);
 }
 static void rnd_fs(float *f, size_t n)
 {

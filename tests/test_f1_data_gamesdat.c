@@ -5,7 +5,7 @@
  * trial in the 2023/2024 folders, a Melbourne race in 2025, with
  * cross-packet checks (speed vs velocity, speed trap vs SPTP event).
  * Skips (77) when the data is absent. */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -18,27 +18,8 @@ static char g_dir[1024];
 
 static void load(const char *name, struct f1_packet *p, size_t *len_out)
 {
-	char path[1400];
-	size_t len = 0;
-	snprintf(path, sizeof(path), "%s/%s", g_dir, name);
-	uint8_t *buf = tbt_read_file(path, &len);
-	if (!buf)
-		fail_msg("cannot read %s", path);
-	struct tb_error err = {0};
-	enum tb_status st = f1_decode(buf, len, p, &err);
-	if (st != TB_OK)
-		fail_msg("%s: %s (%s)", name, tb_status_name(st), err.msg);
-	free(buf);
-	if (len_out)
-		*len_out = len;
+	tbt_f1_load(g_dir, name, p, len_out);
 }
-
-#define assert_float_near(a, b, eps)                                           \
-	do {                                                                   \
-		double a_ = (a), b_ = (b);                                     \
-		if (fabs(a_ - b_) > (eps))                                     \
-			fail_msg("%s = %.6f, expected %.6f", #a, a_, b_);      \
-	} while (0)
 
 static double speed_of(const struct f1_motion_car *m)
 {

@@ -3,7 +3,7 @@
  * file) decodes; sizes, ids and event codes match the file names; and
  * spot values read from the captures (tracks, names, events, car data)
  * come out of the decoder. Skips (77) when the data is absent. */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -17,27 +17,8 @@ static char g_dir[1024];
 /* Decode one named file into *p; fails the test if it does not. */
 static void load(const char *name, struct f1_packet *p, size_t *len_out)
 {
-	char path[1400];
-	size_t len = 0;
-	snprintf(path, sizeof(path), "%s/%s", g_dir, name);
-	uint8_t *buf = tbt_read_file(path, &len);
-	if (!buf)
-		fail_msg("cannot read %s", path);
-	struct tb_error err = {0};
-	enum tb_status st = f1_decode(buf, len, p, &err);
-	if (st != TB_OK)
-		fail_msg("%s: %s (%s)", name, tb_status_name(st), err.msg);
-	free(buf);
-	if (len_out)
-		*len_out = len;
+	tbt_f1_load(g_dir, name, p, len_out);
 }
-
-#define assert_float_near(a, b, eps)                                           \
-	do {                                                                   \
-		double a_ = (a), b_ = (b);                                     \
-		if (fabs(a_ - b_) > (eps))                                     \
-			fail_msg("%s = %.6f, expected %.6f", #a, a_, b_);      \
-	} while (0)
 
 /* Every file: decodes, its format/id/event code match its name
  * <format>-<id>[-<CODE>].bin, and the size is the table's (events may

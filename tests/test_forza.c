@@ -4,7 +4,7 @@
  * against other protocols' sizes and random data, canonical units, the
  * timestamp wrap and sessions, and generated multi-lap streams (found by
  * auto-detection) whose laps carry exactly the generator's lap times. */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include <math.h>
 
@@ -18,41 +18,12 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	/* xorshift64*: fixed seeds, reproducible runs */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1Dull;
+	return tbt_rng_next(&rng_state);
 }
 
 static float rngf(double lo, double hi)
 {
-	return (float)(lo + (hi - lo) * (double)(rng() >> 11) * 0x1p-53);
-}
-
-#define MAX_JOBS 64
-
-struct sink {
-	size_t n;
-	struct ingest_lap_job jobs[MAX_JOBS];
-};
-
-static void on_job(void *ctx, struct ingest_lap_job *job)
-{
-	struct sink *s = ctx;
-	assert_true(s->n < MAX_JOBS);
-	struct ingest_lap_job *j = &s->jobs[s->n++];
-	j->session = job->session;
-	j->car = job->car;
-	tb_lap_init(&j->lap);
-	tb_lap_move(&j->lap, &job->lap);
-}
-
-static void sink_release(struct sink *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		tb_lap_release(&s->jobs[i].lap);
-	s->n = 0;
+	return tbt_rng_float(&rng_state, lo, hi);
 }
 
 static const enum forza_layout layouts[FORZA_LAYOUT__COUNT] = {
@@ -132,10 +103,10 @@ static void make_packet(enum forza_layout l, struct forza_packet *p)
 	}
 }
 
-static void *new_inst(struct sink *s)
+static void *new_inst(struct tbt_sink *s)
 {
 	void *inst = NULL;
-	assert_int_equal(ingest_proto_forza.create(NULL, on_job, s, &inst),
+	assert_int_equal(ingest_proto_forza.create(NULL, tbt_on_job, s, &inst),
 			 TB_OK);
 	assert_non_null(inst);
 	return inst;
@@ -229,7 +200,7 @@ static void test_offsets(void **state)
 static void test_rejects(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s);
 	uint8_t buf[512];
 	memset(buf, 0, sizeof(buf));
@@ -319,7 +290,7 @@ static void test_rejects(void **state)
 static void test_random(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s);
 	rng_state = 0xF022A5EEDull;
 	uint8_t buf[TB_DATAGRAM_MAX];
@@ -341,8 +312,8 @@ static void test_random(void **state)
 		(void)ingest_proto_forza.datagram(inst, buf, len, now, NULL);
 		if (i % 1000 == 0)
 			ingest_proto_forza.tick(inst, now, NULL);
-		if (s.n > MAX_JOBS / 2)
-			sink_release(&s);
+		if (s.n > TBT_MAX_JOBS / 2)
+			tbt_sink_release(&s);
 	}
 	ingest_proto_forza.flush(inst);
 	struct ingest_stats st;
@@ -360,7 +331,7 @@ static void test_random(void **state)
 		      (unsigned long long)st.accepted,
 		      (unsigned long long)st.frames,
 		      (unsigned long long)st.sessions);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_forza.destroy(inst);
 }
 
@@ -426,7 +397,7 @@ static void test_sniff(void **state)
 static void one_frame(const struct forza_packet *p, struct tb_frame *out,
 		      struct ingest_lap_job *job)
 {
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s);
 	uint8_t buf[TB_DATAGRAM_MAX];
 	size_t n = enc(p, buf);
@@ -442,7 +413,7 @@ static void one_frame(const struct forza_packet *p, struct tb_frame *out,
 	job->lap.lap_number = s.jobs[0].lap.lap_number;
 	job->lap.flags = s.jobs[0].lap.flags;
 	job->lap.lap_time_ms = s.jobs[0].lap.lap_time_ms;
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_forza.destroy(inst);
 }
 
@@ -581,7 +552,7 @@ static void test_lap_ms_exact(void **state)
 /* Clock, sessions, race-off */
 
 struct stream {
-	struct sink s;
+	struct tbt_sink s;
 	void *inst;
 	struct forza_packet p;
 	uint8_t buf[TB_DATAGRAM_MAX];
@@ -607,7 +578,7 @@ static void stream_init(struct stream *x, enum forza_layout l)
 
 static void stream_release(struct stream *x)
 {
-	sink_release(&x->s);
+	tbt_sink_release(&x->s);
 	ingest_proto_forza.destroy(x->inst);
 }
 
@@ -728,52 +699,11 @@ static void test_sessions(void **state)
 /* ------------------------------------------------------------------ */
 /* Generated streams through auto-detection */
 
-struct gen_run {
-	struct sink s;
-	struct ingest_stats st;
-	size_t n_frames;
-	const struct ingest_proto *proto;
-};
-
-static void run_gen(char variant, struct gen_run *r, struct gen **gout)
-{
-	struct gen_config cfg;
-	gen_config_default(&cfg);
-	cfg.n_cars = 1;
-	cfg.n_laps = 3;
-	struct gen *g = NULL;
-	assert_int_equal(gen_create(&cfg, &g, NULL), TB_OK);
-	struct ingest_port *port = NULL;
-	assert_int_equal(ingest_port_create(NULL, NULL, on_job, &r->s, &port),
-			 TB_OK);
-	struct gen_frame fr;
-	uint8_t buf[TB_DATAGRAM_MAX];
-	int64_t t0 = 1700000000000000ll;
-	while (gen_next_frame(g, &fr) == TB_OK) {
-		size_t n = 0;
-		assert_int_equal(ingest_proto_forza.gen_encode(
-					 &fr, 0, variant, buf, sizeof(buf), &n),
-				 TB_OK);
-		int64_t now = t0 + (int64_t)llrint(fr.t_s * 1e6);
-		assert_int_equal(ingest_port_datagram(port, buf, n, now, NULL),
-				 TB_OK);
-		r->n_frames++;
-	}
-	r->proto = ingest_port_proto(port);
-	ingest_port_flush(port);
-	ingest_port_stats(port, &r->st);
-	ingest_port_destroy(port);
-	*gout = g;
-}
-
 static void check_dash_stream(char variant, enum tb_game game)
 {
-	struct gen_run r;
-	memset(&r, 0, sizeof(r));
-	struct gen *g;
-	run_gen(variant, &r, &g);
-	assert_ptr_equal(r.proto, &ingest_proto_forza);
-	assert_int_equal(r.st.accepted, r.n_frames);
+	struct gen *g = tbt_gen_create(3);
+	struct tbt_gen_run r;
+	tbt_gen_run(g, &ingest_proto_forza, variant, &r);
 	assert_int_equal(r.st.sessions, 1);
 	assert_int_equal(r.st.frames, r.n_frames);
 	unsigned timed = 0;
@@ -811,7 +741,7 @@ static void check_dash_stream(char variant, enum tb_game game)
 	assert_int_equal(r.st.laps, 3);
 	print_message("variant %c: %zu datagrams, %zu laps (%u timed)\n",
 		      variant ? variant : '0', r.n_frames, r.s.n, timed);
-	sink_release(&r.s);
+	tbt_sink_release(&r.s);
 	gen_destroy(g);
 }
 
@@ -838,11 +768,9 @@ static void test_gen_motorsport(void **state)
 static void test_gen_sled(void **state)
 {
 	(void)state;
-	struct gen_run r;
-	memset(&r, 0, sizeof(r));
-	struct gen *g;
-	run_gen('s', &r, &g);
-	assert_ptr_equal(r.proto, &ingest_proto_forza);
+	struct gen *g = tbt_gen_create(3);
+	struct tbt_gen_run r;
+	tbt_gen_run(g, &ingest_proto_forza, 's', &r);
 	assert_int_equal(r.st.kinds[FORZA_SLED], r.n_frames);
 	assert_int_equal(r.st.frames, r.n_frames);
 	assert_int_equal(r.s.n, 0);

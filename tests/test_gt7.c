@@ -6,7 +6,7 @@
  * (found by auto-detection) with the generator's exact lap times, and a
  * FAKE CONSOLE on loopback: it waits for the heartbeat, checks its byte
  * and streams encrypted packets back to the sender. */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,41 +25,12 @@ static uint64_t rng_state;
 
 static uint64_t rng(void)
 {
-	/* xorshift64*: fixed seeds, reproducible runs */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1Dull;
+	return tbt_rng_next(&rng_state);
 }
 
 static float rngf(double lo, double hi)
 {
-	return (float)(lo + (hi - lo) * (double)(rng() >> 11) * 0x1p-53);
-}
-
-#define MAX_JOBS 64
-
-struct sink {
-	size_t n;
-	struct ingest_lap_job jobs[MAX_JOBS];
-};
-
-static void on_job(void *ctx, struct ingest_lap_job *job)
-{
-	struct sink *s = ctx;
-	assert_true(s->n < MAX_JOBS);
-	struct ingest_lap_job *j = &s->jobs[s->n++];
-	j->session = job->session;
-	j->car = job->car;
-	tb_lap_init(&j->lap);
-	tb_lap_move(&j->lap, &job->lap);
-}
-
-static void sink_release(struct sink *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		tb_lap_release(&s->jobs[i].lap);
-	s->n = 0;
+	return tbt_rng_float(&rng_state, lo, hi);
 }
 
 static const enum gt7_variant variants[GT7_VARIANT__COUNT] = {
@@ -147,10 +118,10 @@ static size_t enc(const struct gt7_packet *p, uint8_t *buf)
 	return n;
 }
 
-static void *new_inst(struct sink *s, const struct ingest_opts *o)
+static void *new_inst(struct tbt_sink *s, const struct ingest_opts *o)
 {
 	void *inst = NULL;
-	assert_int_equal(ingest_proto_gt7.create(o, on_job, s, &inst), TB_OK);
+	assert_int_equal(ingest_proto_gt7.create(o, tbt_on_job, s, &inst), TB_OK);
 	assert_non_null(inst);
 	return inst;
 }
@@ -264,7 +235,7 @@ static void test_offsets(void **state)
 static void test_rejects(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s, NULL);
 	uint8_t buf[512];
 	memset(buf, 0, sizeof(buf));
@@ -357,7 +328,7 @@ static void test_rejects(void **state)
 	/* A bad heartbeat variant is refused at create. */
 	struct ingest_opts o = {.variant = 'C'};
 	void *x = (void *)1;
-	assert_int_equal(ingest_proto_gt7.create(&o, on_job, &s, &x),
+	assert_int_equal(ingest_proto_gt7.create(&o, tbt_on_job, &s, &x),
 			 TB_ERR_ARG);
 	assert_null(x);
 }
@@ -368,7 +339,7 @@ static void test_rejects(void **state)
 static void test_random(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s, NULL);
 	rng_state = 0xF0A7EEDull;
 	uint8_t buf[TB_DATAGRAM_MAX], plain[GT7_SIZE_MAX];
@@ -393,8 +364,8 @@ static void test_random(void **state)
 		(void)ingest_proto_gt7.datagram(inst, buf, len, now, NULL);
 		if (i % 1000 == 0)
 			ingest_proto_gt7.tick(inst, now, NULL);
-		if (s.n > MAX_JOBS / 2)
-			sink_release(&s);
+		if (s.n > TBT_MAX_JOBS / 2)
+			tbt_sink_release(&s);
 	}
 	ingest_proto_gt7.flush(inst);
 	struct ingest_stats st = stats_of(inst);
@@ -412,7 +383,7 @@ static void test_random(void **state)
 		      (unsigned long long)st.accepted,
 		      (unsigned long long)st.frames,
 		      (unsigned long long)st.sessions);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_gt7.destroy(inst);
 }
 
@@ -477,7 +448,7 @@ static void test_sniff(void **state)
 static void one_frame(const struct gt7_packet *p, struct tb_frame *out,
 		      struct ingest_lap_job *job)
 {
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s, NULL);
 	uint8_t buf[TB_DATAGRAM_MAX];
 	size_t n = enc(p, buf);
@@ -492,7 +463,7 @@ static void one_frame(const struct gt7_packet *p, struct tb_frame *out,
 	job->lap.lap_number = s.jobs[0].lap.lap_number;
 	job->lap.flags = s.jobs[0].lap.flags;
 	job->lap.lap_time_ms = s.jobs[0].lap.lap_time_ms;
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_gt7.destroy(inst);
 }
 
@@ -596,7 +567,7 @@ static void test_units(void **state)
 static void test_states(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s, NULL);
 	struct gt7_packet p;
 	memset(&p, 0, sizeof(p));
@@ -630,7 +601,7 @@ static void test_states(void **state)
 static void test_sessions(void **state)
 {
 	(void)state;
-	struct sink s = {0};
+	struct tbt_sink s = {0};
 	void *inst = new_inst(&s, NULL);
 	struct gt7_packet p;
 	memset(&p, 0, sizeof(p));
@@ -694,7 +665,7 @@ static void test_sessions(void **state)
 	for (size_t i = 1; i < s.n; i++)
 		assert_true(s.jobs[i].session.source_uid !=
 			    s.jobs[i - 1].session.source_uid);
-	sink_release(&s);
+	tbt_sink_release(&s);
 	ingest_proto_gt7.destroy(inst);
 }
 
@@ -704,7 +675,7 @@ static void test_sessions(void **state)
 /* Check the laps of a generated 1-car 3-lap stream: every timed lap with
  * exactly the generator's time; derived distance from 0 to the lap's
  * length and derived time to the lap time. Returns the timed laps. */
-static unsigned check_laps(const struct gen *g, const struct sink *s,
+static unsigned check_laps(const struct gen *g, const struct tbt_sink *s,
 			   enum tb_game game)
 {
 	unsigned timed = 0;
@@ -746,43 +717,16 @@ static unsigned check_laps(const struct gen *g, const struct sink *s,
 
 static void run_gen_stream(char variant)
 {
-	struct gen_config cfg;
-	gen_config_default(&cfg);
-	cfg.n_cars = 1;
-	cfg.n_laps = 3;
-	struct gen *g = NULL;
-	assert_int_equal(gen_create(&cfg, &g, NULL), TB_OK);
-	struct sink s = {0};
-	struct ingest_port *port = NULL;
-	assert_int_equal(ingest_port_create(NULL, NULL, on_job, &s, &port),
-			 TB_OK);
-	struct gen_frame fr;
-	uint8_t buf[TB_DATAGRAM_MAX];
-	int64_t t0 = 1700000000000000ll;
-	size_t n_frames = 0;
-	while (gen_next_frame(g, &fr) == TB_OK) {
-		size_t n = 0;
-		assert_int_equal(ingest_proto_gt7.gen_encode(
-				     &fr, 0, variant, buf, sizeof(buf), &n),
-				 TB_OK);
-		int64_t now = t0 + (int64_t)llrint(fr.t_s * 1e6);
-		assert_int_equal(ingest_port_datagram(port, buf, n, now, NULL),
-				 TB_OK);
-		n_frames++;
-	}
-	assert_ptr_equal(ingest_port_proto(port), &ingest_proto_gt7);
-	ingest_port_flush(port);
-	struct ingest_stats st;
-	ingest_port_stats(port, &st);
-	ingest_port_destroy(port);
-	assert_int_equal(st.accepted, n_frames);
-	assert_int_equal(st.frames, n_frames);
-	assert_int_equal(st.sessions, 1);
-	assert_int_equal(check_laps(g, &s, TB_GAME_GT7), 3);
-	assert_int_equal(st.laps, 3);
+	struct gen *g = tbt_gen_create(3);
+	struct tbt_gen_run r;
+	tbt_gen_run(g, &ingest_proto_gt7, variant, &r);
+	assert_int_equal(r.st.frames, r.n_frames);
+	assert_int_equal(r.st.sessions, 1);
+	assert_int_equal(check_laps(g, &r.s, TB_GAME_GT7), 3);
+	assert_int_equal(r.st.laps, 3);
 	print_message("variant %c: %zu datagrams, %zu laps\n",
-		      variant ? variant : '0', n_frames, s.n);
-	sink_release(&s);
+		      variant ? variant : '0', r.n_frames, r.s.n);
+	tbt_sink_release(&r.s);
 	gen_destroy(g);
 }
 
@@ -827,7 +771,7 @@ struct rig {
 	int console_fd, client_fd;
 	uint16_t console_port;
 	struct ingest_port *port;
-	struct sink s;
+	struct tbt_sink s;
 	/* the console */
 	enum console_mode mode;
 	char expect; /* the heartbeat byte it must receive */
@@ -889,9 +833,9 @@ static void rig_init(struct rig *r, enum console_mode mode, char variant)
 	o.peer_ip = 0x7F000001u; /* 127.0.0.1 */
 	o.peer_port = r->console_port;
 	o.variant = variant;
-	assert_int_equal(
-	    ingest_port_create(&ingest_proto_gt7, &o, on_job, &r->s, &r->port),
-	    TB_OK);
+	assert_int_equal(ingest_port_create(&ingest_proto_gt7, &o, tbt_on_job,
+					    &r->s, &r->port),
+			 TB_OK);
 	struct gen_config cfg;
 	gen_config_default(&cfg);
 	cfg.n_cars = 1;
@@ -904,7 +848,7 @@ static void rig_release(struct rig *r)
 	ingest_port_destroy(r->port);
 	close(r->console_fd);
 	close(r->client_fd);
-	sink_release(&r->s);
+	tbt_sink_release(&r->s);
 	gen_destroy(r->gen);
 }
 

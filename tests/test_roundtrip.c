@@ -53,7 +53,7 @@
  * sector times, an incomplete lap's game-reported time, and session
  * fields with no .ld home (uid, game version, track id, weather, temps,
  * team, race number, car index). */
-#include "tb_test.h"
+#include "tb_ingest_test.h"
 
 #include <math.h>
 #include <sys/stat.h>
@@ -200,19 +200,7 @@ static void build_gen_proto(struct rt_set *set, const struct ingest_proto *pr,
 	set->source = source;
 	set->regular = regular;
 	set->jobs = 0;
-	struct gen_frame fr;
-	uint8_t buf[TB_DATAGRAM_MAX];
-	while (gen_next_frame(g, &fr) == TB_OK) {
-		size_t n = 0;
-		assert_int_equal(pr->gen_encode(&fr, 0, variant, buf,
-						sizeof(buf), &n),
-				 TB_OK);
-		struct tb_error err;
-		int64_t now = 1700000000000000LL + llrint(fr.t_s * 1e6);
-		if (ingest_port_datagram(port, buf, n, now, &err) != TB_OK)
-			fail_msg("%s frame %u: %s", source,
-				 (unsigned)fr.frame_id, err.msg);
-	}
+	tbt_feed_gen(port, g, pr, variant);
 	ingest_port_flush(port);
 	ingest_port_destroy(port);
 	gen_destroy(g);

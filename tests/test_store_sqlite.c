@@ -119,7 +119,7 @@ static void test_url_forms(void **state)
 	for (int i = 0; i < 3; i++) {
 		snprintf(url, sizeof(url), forms[i], path);
 		assert_int_equal(store_open(url, &st, &err), TB_OK);
-		assert_int_equal(store_schema_version(st), 4);
+		assert_int_equal(store_schema_version(st), 5);
 		store_close(st);
 	}
 	assert_int_equal(store_open("mysql://localhost/tb", &st, &err),
@@ -140,9 +140,9 @@ static void test_migrate_empty_file(void **state)
 	struct store *st;
 	struct tb_error err;
 	assert_int_equal(store_open(path, &st, &err), TB_OK);
-	assert_int_equal(store_schema_version(st), 4);
+	assert_int_equal(store_schema_version(st), 5);
 	store_close(st);
-	assert_int_equal(count_rows(path, "PRAGMA user_version"), 4);
+	assert_int_equal(count_rows(path, "PRAGMA user_version"), 5);
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM sqlite_schema"
 					  " WHERE name IN ('sessions', 'cars',"
 					  " 'laps', 'lap_data',"

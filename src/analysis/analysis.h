@@ -38,6 +38,20 @@ enum tb_status ana_track_build(const struct tb_lap *const *laps,
 			       struct tb_error *err) TB_WUR;
 void ana_track_release(struct ana_track *t);
 
+/* A model as bytes, to store and reuse it (the store keeps it opaque).
+ * Format ANA_TRACK_FORMAT: little-endian, magic "TBTM", the point count
+ * checked against the length, a checksum over all of it (layout in
+ * trackio.c). encode appends to out (TB_ERR_ARG for a model that
+ * ana_track_build could not have made; the buffer's cap applies).
+ * decode fills out (release with ana_track_release; zeroed on failure)
+ * and refuses anything wrong or truncated with TB_ERR_CORRUPT. */
+#define ANA_TRACK_FORMAT 1u
+enum tb_status ana_track_encode(const struct ana_track *t, struct tb_buf *out,
+				struct tb_error *err) TB_WUR;
+enum tb_status ana_track_decode(const void *buf, size_t len,
+				struct ana_track *out,
+				struct tb_error *err) TB_WUR;
+
 /* Project (x, y) onto the path: the distance along it (0..length) of
  * the nearest point, searching only [hint - back, hint + ahead] (metres,
  * wrapping at the line) so a hairpin or a crossover cannot make the
@@ -52,7 +66,10 @@ double ana_track_project(const struct ana_track *t, double x, double y,
 enum ana_dist_method {
 	ANA_DIST_TRACK,	      /* projected onto the track model, fused with
 				 integrated speed */
-	ANA_DIST_CHANNEL,     /* the source's own lap distance channel */
+	ANA_DIST_CHANNEL,     /* the source's own lap distance channel
+				 (with a track model and a low sample rate:
+				 scaled onto its length, projection as a
+				 check, see check_m) */
 	ANA_DIST_SPEED,	      /* integrated speed (no position, no channel) */
 };
 const char *ana_dist_method_name(enum ana_dist_method m); /* "track" */
@@ -77,6 +94,13 @@ struct ana_dist_info {
 				TB_CH_TIME, or TB_CH_LAP_TIME when that
 				one runs steadier (a game clock against a
 				jittery receive time) */
+	double check_m;	     /* CHANNEL on a track model (a low-rate
+				source, < 20 Hz: its own distance scaled
+				onto the model's length is the base): the
+				largest disagreement, m, of the projected
+				positions along the path with it (median of
+				9 samples, so one glitch does not count);
+				NAN without such a check */
 };
 
 /* Lap distance of every sample of lap into dist[lap->n] (metres from the
@@ -133,7 +157,10 @@ enum tb_status ana_grid_from_lap(const struct tb_lap *lap,
 struct ana_delta_info {
 	double final_s;	    /* delta at the line = lap time difference */
 	double confidence;  /* 0..1: position error, sample rates, line
-			       length difference folded into one figure */
+			       length difference and the channel-vs-
+			       positions check (check_m) folded into one
+			       figure; < 0.25 with a warning when the
+			       check fails (> 30 m) */
 	double len_diff_m;  /* lap length - reference length */
 	const char *warning; /* NULL, or why the comparison is doubtful */
 };

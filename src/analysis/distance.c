@@ -1,7 +1,9 @@
 /* distance.c - the distance base of a lap: every sample's metres from
- * the line, by projection onto a track model fused with integrated speed,
- * else the source's own lap distance, else integrated speed; plus the
- * interpolated times at which the lap crosses the line at both ends. */
+ * the line, by projection onto a track model fused with integrated speed
+ * (a low-rate source with its own distance: that distance scaled onto the
+ * model, the projection only checking it), else the source's own lap
+ * distance, else integrated speed; plus the interpolated times at which
+ * the lap crosses the line at both ends. */
 #include <math.h>
 
 #include "analysis.h"
@@ -16,6 +18,10 @@
 #define DIST_END_SLACK_M 50.0	/* last sample this close to the line */
 #define DIST_GAME_TIME_TOL_S 0.5 /* game lap time vs samples */
 #define DIST_STANDING_MS 5.0	/* slower at the line: a standing start */
+#define DIST_LOW_RATE_HZ 20.0	/* below, a distance channel is the base */
+#define DIST_SCALE_TOL 0.02	/* channel vs model length */
+#define DIST_CHECK_WIN_M 60.0	/* projection window of the check */
+#define DIST_CHECK_MED 9	/* check: median over this many samples */
 
 const char *ana_dist_method_name(enum ana_dist_method m)
 {
@@ -447,6 +453,142 @@ static enum tb_channel pick_clock(const struct tb_lap *lap, double *scratch)
 	return isfinite(jl) && jl < 0.25 * jt ? TB_CH_LAP_TIME : TB_CH_TIME;
 }
 
+/* True if the source's own lap distance should be the base on a track
+ * model: a low-rate lap (positions a metre or two off, samples metres
+ * apart at hairpin speed: a projection step there is tens of ms per
+ * metre) whose channel is on every kept sample, starts within
+ * DIST_END_SLACK_M of the line and never goes back beyond noise. */
+static bool channel_on_track(const struct tb_lap *lap, const double *dist,
+			     const struct ana_dist_info *info)
+{
+	if (!(info->rate_hz < DIST_LOW_RATE_HZ) ||
+	    !(lap->chans & TB_CHBIT(TB_CH_LAP_DIST)))
+		return false;
+	double prev = NAN;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]))
+			continue;
+		double d = chan_at(lap, TB_CH_LAP_DIST, i);
+		if (isnan(d))
+			return false;
+		if (isnan(prev) && fabs(d) > DIST_END_SLACK_M)
+			return false;
+		if (!isnan(prev) && d < prev - DIST_NOISE_M)
+			return false;
+		prev = isnan(prev) || d > prev ? d : prev;
+	}
+	return !isnan(prev);
+}
+
+/* First, second, last and second-to-last kept samples. */
+static void kept_ends(const struct tb_lap *lap, const double *dist,
+		      size_t *first, size_t *second, size_t *last,
+		      size_t *before)
+{
+	*first = *second = SIZE_MAX;
+	*last = *before = 0;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (isnan(dist[i]))
+			continue;
+		if (*first == SIZE_MAX)
+			*first = i;
+		else if (*second == SIZE_MAX)
+			*second = i;
+		*before = *last;
+		*last = i;
+	}
+}
+
+/* Scale the channel distances in dist onto the model's length: the
+ * channel at the game's end of the lap (the last sample moved on with
+ * its speed) becomes length_m. False (dist untouched) without a game
+ * lap time agreeing with the samples or when the lengths differ by
+ * more than DIST_SCALE_TOL. */
+static bool channel_scale(const struct tb_lap *lap, const struct ana_track *tr,
+			  double *dist)
+{
+	size_t first, second, last, before;
+	kept_ends(lap, dist, &first, &second, &last, &before);
+	double line = line_time(lap, dist, first, second);
+	if (!(lap->lap_time_ms > 0) || isnan(line) || second == SIZE_MAX)
+		return false;
+	double game = line + lap->lap_time_ms / 1000.0;
+	double tl = time_at(lap, last);
+	if (!(fabs(game - tl) < DIST_GAME_TIME_TOL_S))
+		return false;
+	double v = speed_or_rate(lap, dist, last, before);
+	double d_end = dist[last] + (isnan(v) ? 0 : v * (game - tl));
+	double k = tr->length_m / d_end;
+	if (!(fabs(k - 1) < DIST_SCALE_TOL))
+		return false;
+	for (size_t i = 0; i < lap->n; i++)
+		if (!isnan(dist[i]))
+			dist[i] *= k;
+	return true;
+}
+
+/* The check of a channel base against the positions: each position
+ * projected near its channel distance, the along-path disagreement
+ * median-filtered over DIST_CHECK_MED samples (a lone position glitch
+ * is not the channel's fault), its largest magnitude into check_m; the
+ * off-path error into pos_err_rms/max. */
+static void channel_check(const struct tb_lap *lap, const struct ana_track *tr,
+			  const double *dist, struct ana_dist_info *info)
+{
+	const double len = tr->length_m;
+	double ring[DIST_CHECK_MED], tmp[DIST_CHECK_MED];
+	double e2 = 0, emax = 0, worst = 0;
+	size_t nr = 0, n_e = 0;
+	for (size_t i = 0; i < lap->n; i++) {
+		double x = chan_at(lap, TB_CH_POS_X, i);
+		double y = chan_at(lap, TB_CH_POS_Y, i);
+		if (isnan(dist[i]) || isnan(x) || isnan(y))
+			continue;
+		double e, p = ana_track_project(tr, x, y, dist[i],
+						DIST_CHECK_WIN_M,
+						DIST_CHECK_WIN_M, &e);
+		if (isnan(p))
+			continue;
+		p += len * round((dist[i] - p) / len);
+		ring[nr++ % DIST_CHECK_MED] = p - dist[i];
+		e2 += e * e;
+		emax = e > emax ? e : emax;
+		n_e++;
+		if (nr < DIST_CHECK_MED)
+			continue;
+		memcpy(tmp, ring, sizeof(tmp));
+		double m = select_kth(tmp, DIST_CHECK_MED, DIST_CHECK_MED / 2);
+		worst = fabs(m) > worst ? fabs(m) : worst;
+	}
+	info->check_m = nr >= DIST_CHECK_MED ? worst : NAN;
+	info->pos_err_rms = n_e ? sqrt(e2 / (double)n_e) : NAN;
+	info->pos_err_max = n_e ? emax : NAN;
+}
+
+/* The channel base on a track model (see channel_on_track): true when
+ * taken, else dist is back to its kept/dropped marks. */
+static bool dist_channel_track(const struct tb_lap *lap,
+			       const struct ana_track *tr, double *dist,
+			       struct ana_dist_info *info)
+{
+	struct tb_error ignore;
+	const char *note = info->note;
+	bool ok = dist_channel(lap, dist, info, &ignore) == TB_OK &&
+		  fill_unknown(lap, dist, &ignore) == TB_OK &&
+		  channel_scale(lap, tr, dist);
+	if (!ok) {
+		for (size_t i = 0; i < lap->n; i++)
+			dist[i] = isnan(dist[i]) ? NAN : 0;
+		info->note = note;
+		return false;
+	}
+	channel_check(lap, tr, dist, info);
+	info->method = ANA_DIST_CHANNEL;
+	info->note = "low sample rate: the lap distance channel scaled onto "
+		     "the track model, positions as a check";
+	return true;
+}
+
 static enum tb_status lap_distance(const struct tb_lap *lap,
 				   const struct ana_track *track, double *dist,
 				   struct ana_dist_info *info,
@@ -483,6 +625,7 @@ static enum tb_status lap_distance(const struct tb_lap *lap,
 	info->clock = TB_CH_TIME;
 	info->length_m = info->pos_err_rms = info->pos_err_max = NAN;
 	info->line_time_s = info->end_time_s = info->rate_hz = NAN;
+	info->check_m = NAN;
 	if (!lap || !dist)
 		return tb_fail(err, TB_ERR_ARG, "lap distance: no lap/output");
 	const tb_chmask xy = TB_CHBIT(TB_CH_POS_X) | TB_CHBIT(TB_CH_POS_Y);
@@ -520,30 +663,26 @@ static enum tb_status lap_distance(const struct tb_lap *lap,
 			       (unsigned)lap->lap_number, info->n_dropped);
 	}
 	enum tb_status st = TB_OK;
-	if (info->method == ANA_DIST_TRACK)
+	bool on_track = false;
+	if (use_track && channel_on_track(lap, dist, info))
+		on_track = dist_channel_track(lap, track, dist, info);
+	if (on_track)
+		st = TB_OK; /* distances final */
+	else if (info->method == ANA_DIST_TRACK)
 		dist_track(lap, track, dist, info);
 	else if (info->method == ANA_DIST_CHANNEL)
 		st = dist_channel(lap, dist, info, err);
 	else
 		dist_speed(lap, dist);
-	if (st == TB_OK)
+	if (st == TB_OK && !on_track)
 		st = fill_unknown(lap, dist, err);
 	if (st != TB_OK) {
 		for (size_t i = 0; i < lap->n; i++)
 			dist[i] = NAN;
 		return st;
 	}
-	size_t first = SIZE_MAX, second = SIZE_MAX, last = 0, before = 0;
-	for (size_t i = 0; i < lap->n; i++) {
-		if (isnan(dist[i]))
-			continue;
-		if (first == SIZE_MAX)
-			first = i;
-		else if (second == SIZE_MAX)
-			second = i;
-		before = last;
-		last = i;
-	}
+	size_t first, second, last, before;
+	kept_ends(lap, dist, &first, &second, &last, &before);
 	info->line_time_s = line_time(lap, dist, first, second);
 	lap_end(lap, use_track ? track : NULL, dist, last, before, info);
 	return TB_OK;

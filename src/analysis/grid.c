@@ -12,6 +12,8 @@
 #define DELTA_SCALE_WARN 0.005	    /* warn above 0.5 % */
 #define CONF_ERR_M 3.0		    /* position error halving confidence */
 #define CONF_RATE_HZ 20.0	    /* full confidence from this rate */
+#define CONF_CHECK_M 20.0	    /* channel vs positions halving it */
+#define DELTA_CHECK_WARN_M 30.0	    /* ... and warned about beyond */
 
 void ana_grid_release(struct ana_grid *g)
 {
@@ -247,12 +249,20 @@ static double grid_t_at(const struct ana_grid *g, double s)
 	return g->t[g->n - 1] + f * (g->t_end_s - g->t[g->n - 1]);
 }
 
-/* Confidence 0..1 = c_pos * c_rate * c_len:
+/* The channel-vs-positions disagreement of a grid (0 without a check). */
+static double grid_check(const struct ana_grid *g)
+{
+	return isnan(g->dist.check_m) ? 0 : g->dist.check_m;
+}
+
+/* Confidence 0..1 = c_pos * c_rate * c_len * c_check:
  *   c_pos  = 1 / (1 + (e / 3 m)^2), e the larger RMS projection error
  *            of the two grids (0 for a game's distance channel, 3 m for
  *            integrated speed, which drifts);
  *   c_rate = sqrt(min(1, f / 20 Hz)), f the lower median sample rate;
- *   c_len  = 1 - |length difference| / (2 % of the reference length). */
+ *   c_len  = 1 - |length difference| / (2 % of the reference length);
+ *   c_check = 1 / (1 + (c / 20 m)^2), c the larger disagreement of a
+ *            channel base with the positions (ana_dist_info.check_m). */
 static double grid_err(const struct ana_grid *g)
 {
 	switch (g->dist.method) {
@@ -275,13 +285,19 @@ static double confidence(const struct ana_grid *lap,
 	double f = fmin(lap->dist.rate_hz, ref->dist.rate_hz);
 	double c_rate = isnan(f) ? 0.5 : sqrt(fmin(1.0, f / CONF_RATE_HZ));
 	double c_len = 1.0 - rel / DELTA_LAYOUT_TOL;
-	double c = c_pos * c_rate * (c_len > 0 ? c_len : 0);
+	double ck = fmax(grid_check(lap), grid_check(ref)) / CONF_CHECK_M;
+	double c_check = 1.0 / (1.0 + ck * ck);
+	double c = c_pos * c_rate * (c_len > 0 ? c_len : 0) * c_check;
 	return c < 0 ? 0 : c > 1 ? 1 : c;
 }
 
 static const char *delta_warning(const struct ana_grid *lap,
 				 const struct ana_grid *ref, double rel)
 {
+	if (fmax(grid_check(lap), grid_check(ref)) > DELTA_CHECK_WARN_M)
+		return "positions disagree with the lap distance by more than "
+		       "30 m (time-shifted or glitching positions): the "
+		       "trace is doubtful";
 	if (lap->dist.method == ANA_DIST_SPEED ||
 	    ref->dist.method == ANA_DIST_SPEED)
 		return "distance from integrated speed: positions drift";

@@ -2,8 +2,9 @@
  * reference lap, corner by corner (brake point, minimum and exit speed,
  * throttle pickup, time lost; the losses add up to the lap delta), and
  * `trailbrake compare LAP LAP... --csv FILE`: the laps' traces aligned
- * by distance. The track model is built from the reference lap(s) on
- * each run: storing track models comes later. */
+ * by distance. The track model is looked up in the store by the
+ * session's (game, track, layout) and built from the reference lap(s)
+ * only when absent, then stored for the next run. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -91,6 +92,146 @@ static void build_track(struct alap *const *laps, size_t n, struct ana_track *t,
 			"note: no track model (%s): distance from "
 			"the laps' own channels\n",
 			err.msg);
+}
+
+/* The store key of a session's track model: (game, track, layout), or
+ * with no track name (game, "", "<length> m"): the session's track
+ * length rounded to the metre, else the reference lap's own distance
+ * rounded to KEY_LEN_ROUND_M (laps of one layout differ by tens of
+ * metres; alt names the other nearest multiple, tried as well). False
+ * (no key) when neither is known. */
+#define KEY_LEN_ROUND_M 100.0
+
+struct track_key {
+	enum tb_game game;
+	char track[TB_NAME_MAX];
+	char layout[TB_NAME_MAX];
+	char alt[TB_NAME_MAX]; /* "" or a second layout key to look up */
+	bool by_length;
+};
+
+static double lap_dist_max(const struct tb_lap *lap)
+{
+	double m = NAN;
+	const double *d = lap->col[TB_CH_LAP_DIST];
+	for (size_t i = 0; d && i < lap->n; i++)
+		if ((lap->mask[i] & TB_CHBIT(TB_CH_LAP_DIST)) && isfinite(d[i]))
+			m = isnan(m) || d[i] > m ? d[i] : m;
+	return m;
+}
+
+static bool track_key_of(struct store *st, const struct alap *ref,
+			 struct track_key *k)
+{
+	struct store_session_row srow;
+	memset(k, 0, sizeof(*k));
+	if (store_session_get(st, ref->row.session_id, &srow, NULL) != TB_OK)
+		return false;
+	k->game = srow.info.game;
+	if (srow.info.track[0] != '\0') {
+		snprintf(k->track, sizeof(k->track), "%s", srow.info.track);
+		snprintf(k->layout, sizeof(k->layout), "%s", srow.info.layout);
+		return true;
+	}
+	k->by_length = true;
+	if (srow.info.track_length_m > 100 && srow.info.track_length_m < 1e6) {
+		snprintf(k->layout, sizeof(k->layout), "%.0f m",
+			 srow.info.track_length_m);
+		return true;
+	}
+	double len = lap_dist_max(&ref->lap);
+	if (!(len > 100 && len < 1e6))
+		return false;
+	double r = KEY_LEN_ROUND_M;
+	double near = r * floor(len / r + 0.5);
+	double other = len >= near ? near + r : near - r;
+	snprintf(k->layout, sizeof(k->layout), "%.0f m", near);
+	snprintf(k->alt, sizeof(k->alt), "%.0f m", other);
+	return true;
+}
+
+/* Store a freshly built model under k; false (with a note) on failure. */
+static bool store_track(struct store *st, const struct track_key *k,
+			const struct ana_track *t)
+{
+	struct tb_buf b;
+	struct tb_error err;
+	tb_error_clear(&err);
+	tb_buf_init(&b, STORE_TRACK_BLOB_MAX);
+	struct store_track_row m;
+	memset(&m, 0, sizeof(m));
+	m.game = k->game;
+	snprintf(m.track, sizeof(m.track), "%s", k->track);
+	snprintf(m.layout, sizeof(m.layout), "%s", k->layout);
+	m.n_points = (int64_t)t->n;
+	m.step_m = t->step_m;
+	m.length_m = t->length_m;
+	bool ok = ana_track_encode(t, &b, &err) == TB_OK &&
+		  store_track_put(st, &m, b.data, b.len, &err) == TB_OK;
+	if (!ok)
+		fprintf(stderr, "note: track model not stored: %s\n", err.msg);
+	tb_buf_release(&b);
+	return ok;
+}
+
+/* The stored model under k into *t; false if none (or unreadable: a
+ * note, and it is built and stored again). */
+static bool load_track(struct store *st, const struct track_key *k,
+		       struct ana_track *t)
+{
+	struct tb_buf b;
+	struct tb_error err;
+	tb_error_clear(&err);
+	tb_buf_init(&b, STORE_TRACK_BLOB_MAX);
+	enum tb_status rc =
+	    store_track_get(st, k->game, k->track, k->layout, NULL, &b, &err);
+	if (rc == TB_OK)
+		rc = ana_track_decode(b.data, b.len, t, &err);
+	if (rc != TB_OK && rc != TB_ERR_NOTFOUND)
+		fprintf(stderr, "note: stored track model unusable (%s): "
+			"building it again\n", err.msg);
+	tb_buf_release(&b);
+	return rc == TB_OK;
+}
+
+/* The track model for laps (ref = laps[0] gives the session): stored
+ * and reused, else built from the laps with position and stored. Says
+ * which on `out` (stdout for analyze, stderr when stdout is data). */
+static void get_track(struct store *st, struct alap *const *laps, size_t n,
+		      struct ana_track *t, bool *have, FILE *out)
+{
+	struct track_key k;
+	bool keyed = track_key_of(st, laps[0], &k);
+	bool found = keyed && load_track(st, &k, t);
+	if (!found && keyed && k.alt[0]) {
+		struct track_key k2 = k;
+		snprintf(k2.layout, sizeof(k2.layout), "%s", k.alt);
+		found = load_track(st, &k2, t);
+		if (found)
+			k = k2;
+	}
+	char key[200];
+	snprintf(key, sizeof(key), "%s, %s%s%s%s", tb_game_name(k.game),
+		 !k.by_length ? ""
+		 : k.alt[0]   ? "no track name: keyed by lap length (to 100 "
+				"m) "
+			      : "no track name: keyed by track length ",
+		 k.track, k.track[0] && k.layout[0] ? " " : "", k.layout);
+	*have = found;
+	if (found) {
+		fprintf(out, "track model: reused from the store (%s; %.1f m, "
+			"%zu points)\n", key, t->length_m, t->n);
+		return;
+	}
+	build_track(laps, n, t, have);
+	if (!*have)
+		return;
+	bool stored = keyed && store_track(st, &k, t);
+	fprintf(out, "track model: built from the reference lap%s, %s (%s; "
+		"%.1f m, %zu points)\n", n > 1 ? "s" : "",
+		stored ? "stored for reuse" : "not stored",
+		keyed ? key : "no track name or length to key it by",
+		t->length_m, t->n);
 }
 
 static int to_grid(const char *cmd, struct alap *a, const struct ana_track *t)
@@ -286,7 +427,7 @@ static int analyze_run(const char *cmd, struct store *st, int64_t lap_id,
 	memset(&track, 0, sizeof(track));
 	if (rc == 0) {
 		struct alap *rl[] = {&ref};
-		build_track(rl, 1, &track, &have_track);
+		get_track(st, rl, 1, &track, &have_track, stdout);
 		rc = to_grid(cmd, &lap, have_track ? &track : NULL);
 	}
 	if (rc == 0)
@@ -296,13 +437,15 @@ static int analyze_run(const char *cmd, struct store *st, int64_t lap_id,
 		cli_fmt_ms(lap.row.lap_time_ms, a, sizeof(a));
 		cli_fmt_ms(ref.row.lap_time_ms, b, sizeof(b));
 		printf("lap %" PRId64 " (%s, car %u %s) vs reference %" PRId64
-		       " (%s, car %u %s)\ndistance: %s; track model %s\n",
+		       " (%s, car %u %s)\ndistance: %s%s%s%s\n",
 		       lap.id, a, lap.row.car_index, lap.row.driver, ref.id, b,
 		       ref.row.car_index, ref.row.driver,
 		       ana_dist_method_name(lap.grid.dist.method),
-		       have_track ? "built from the reference lap (not "
-				    "stored)"
-				  : "none");
+		       lap.grid.dist.note ? " (" : "",
+		       lap.grid.dist.note ? lap.grid.dist.note : "",
+		       lap.grid.dist.note ? ")" : "");
+		if (!have_track)
+			printf("track model: none\n");
 		struct tb_error err;
 		tb_error_clear(&err);
 		const struct ana_grid *refs[] = {&ref.grid};
@@ -467,7 +610,7 @@ static int compare_run(struct store *st, char **ids, size_t n, const char *csv)
 	bool have_track = false;
 	memset(&track, 0, sizeof(track));
 	if (rc == 0)
-		build_track(lp, n, &track, &have_track);
+		get_track(st, lp, n, &track, &have_track, stderr);
 	for (size_t k = 0; k < n && rc == 0; k++)
 		rc = to_grid("compare", &laps[k], have_track ? &track : NULL);
 	for (size_t k = 0; k < n && rc == 0; k++) {

@@ -20,6 +20,7 @@ static const struct {
 	{"ref", cli_ref, "tag laps as references (pro laps), list them"},
 	{"analyze", cli_analyze, "a lap against a reference, corner by corner"},
 	{"compare", cli_compare, "laps' traces aligned by distance, as CSV"},
+	{"sim", cli_sim, "physics-limit lap of a car class on a track"},
 	{"check", cli_check, "read every stored lap back and verify it"},
 };
 

@@ -4,6 +4,7 @@
  * dismiss) and turns each RTCarInfo into a canonical frame for the lap
  * assembler. */
 #include "ac.h"
+#include "ingest_int.h"
 
 #include <math.h>
 
@@ -654,17 +655,8 @@ static void copy_utf8(char *dst, size_t cap, const char *src)
 static void on_lap(void *ctx, struct tb_lap *lap)
 {
 	struct ac_inst *a = ctx;
-	struct ingest_lap_job job;
-	job.session = a->info;
-	job.car = a->car;
-	tb_lap_init(&job.lap);
-	tb_lap_move(&job.lap, lap);
-	if (job.lap.flags & TB_LAP_INCOMPLETE)
-		a->st.laps_incomplete++;
-	else
-		a->st.laps++;
-	a->fn(a->ctx, &job);
-	tb_lap_release(&job.lap);
+	ingest__hand_over(a->fn, a->ctx, &a->info, &a->car, lap,
+			  &a->st.laps, &a->st.laps_incomplete);
 }
 
 static void session_end(struct ac_inst *a)

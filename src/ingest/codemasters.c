@@ -26,6 +26,7 @@
  *   m   62 last lap time   63 max rpm / 10   64 idle rpm / 10
  *   65 max gears */
 #include "codemasters.h"
+#include "ingest_int.h"
 
 #include "stage.h"
 
@@ -123,17 +124,8 @@ struct cm_inst {
 static void on_lap(void *ctx, struct tb_lap *lap)
 {
 	struct cm_inst *c = ctx;
-	struct ingest_lap_job job;
-	job.session = c->info;
-	job.car = c->car;
-	tb_lap_init(&job.lap);
-	tb_lap_move(&job.lap, lap);
-	if (job.lap.flags & TB_LAP_INCOMPLETE)
-		c->st.laps_incomplete++;
-	else
-		c->st.laps++;
-	c->fn(c->ctx, &job);
-	tb_lap_release(&job.lap);
+	ingest__hand_over(c->fn, c->ctx, &c->info, &c->car, lap,
+			  &c->st.laps, &c->st.laps_incomplete);
 }
 
 static enum tb_status cm_create(const struct ingest_opts *opts,

@@ -3,6 +3,7 @@
  * and encoder driven by them, and the ingest protocol that makes stage
  * runs of session_update packets (rules in ea_wrc.h). */
 #include "ea_wrc.h"
+#include "ingest_int.h"
 
 #include "stage.h"
 
@@ -632,18 +633,10 @@ struct wrc_inst {
 static void on_lap(void *ctx, struct tb_lap *lap)
 {
 	struct wrc_inst *w = ctx;
-	struct ingest_lap_job job;
-	job.session = w->info;
-	job.session.track_length_m = w->length > 0 ? w->length : 0;
-	job.car = w->car;
-	tb_lap_init(&job.lap);
-	tb_lap_move(&job.lap, lap);
-	if (job.lap.flags & TB_LAP_INCOMPLETE)
-		w->st.laps_incomplete++;
-	else
-		w->st.laps++;
-	w->fn(w->ctx, &job);
-	tb_lap_release(&job.lap);
+	struct tb_session_info s = w->info;
+	s.track_length_m = w->length > 0 ? w->length : 0;
+	ingest__hand_over(w->fn, w->ctx, &s, &w->car, lap, &w->st.laps,
+			  &w->st.laps_incomplete);
 }
 
 static enum tb_status wrc_create(const struct ingest_opts *opts,

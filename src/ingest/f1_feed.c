@@ -6,6 +6,7 @@
  * session. Up to FEED_SESSIONS session ids are tracked at once, since
  * games interleave packets of menus and other sessions. */
 #include "proto.h"
+#include "ingest_int.h"
 
 #include <stdio.h>
 
@@ -65,18 +66,11 @@ static void on_lap(void *ctx, struct tb_lap *lap)
 {
 	struct sess *s = ctx;
 	struct f1_feed *fd = s->owner;
-	struct ingest_lap_job job;
-	job.session = s->info;
-	job.car = s->cars[lap->car_index < F1_CARS ? lap->car_index : 0];
-	job.car.car_index = lap->car_index;
-	tb_lap_init(&job.lap);
-	tb_lap_move(&job.lap, lap);
-	if (job.lap.flags & TB_LAP_INCOMPLETE)
-		fd->st.laps_incomplete++;
-	else
-		fd->st.laps++;
-	fd->fn(fd->ctx, &job);
-	tb_lap_release(&job.lap);
+	struct tb_car_info car =
+	    s->cars[lap->car_index < F1_CARS ? lap->car_index : 0];
+	car.car_index = lap->car_index;
+	ingest__hand_over(fd->fn, fd->ctx, &s->info, &car, lap, &fd->st.laps,
+			  &fd->st.laps_incomplete);
 }
 
 enum tb_status f1_feed_create(ingest_lap_fn fn, void *ctx,

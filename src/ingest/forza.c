@@ -4,6 +4,7 @@
  * that turns a stream of them into canonical frames, laps (via lap_asm,
  * one car) and sessions. Decisions are listed in forza.h. */
 #include "forza.h"
+#include "ingest_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -544,17 +545,8 @@ struct forza_feed {
 static void on_lap(void *ctx, struct tb_lap *lap)
 {
 	struct forza_feed *fd = ctx;
-	struct ingest_lap_job job;
-	job.session = fd->info;
-	job.car = fd->car;
-	tb_lap_init(&job.lap);
-	tb_lap_move(&job.lap, lap);
-	if (job.lap.flags & TB_LAP_INCOMPLETE)
-		fd->st.laps_incomplete++;
-	else
-		fd->st.laps++;
-	fd->fn(fd->ctx, &job);
-	tb_lap_release(&job.lap);
+	ingest__hand_over(fd->fn, fd->ctx, &fd->info, &fd->car, lap,
+			  &fd->st.laps, &fd->st.laps_incomplete);
 }
 
 static void close_session(struct forza_feed *fd)

@@ -5,6 +5,7 @@
  * from tick() and turns the stream into frames, laps (lap_asm, one car)
  * and sessions. Decisions are listed in gt7.h. */
 #include "gt7.h"
+#include "ingest_int.h"
 
 #include <math.h>
 
@@ -577,17 +578,8 @@ struct gt7_inst {
 static void on_lap(void *ctx, struct tb_lap *lap)
 {
 	struct gt7_inst *g = ctx;
-	struct ingest_lap_job job;
-	job.session = g->info;
-	job.car = g->car;
-	tb_lap_init(&job.lap);
-	tb_lap_move(&job.lap, lap);
-	if (job.lap.flags & TB_LAP_INCOMPLETE)
-		g->st.laps_incomplete++;
-	else
-		g->st.laps++;
-	g->fn(g->ctx, &job);
-	tb_lap_release(&job.lap);
+	ingest__hand_over(g->fn, g->ctx, &g->info, &g->car, lap,
+			  &g->st.laps, &g->st.laps_incomplete);
 }
 
 static void close_session(struct gt7_inst *g)

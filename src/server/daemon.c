@@ -429,8 +429,8 @@ enum tb_status srv_run(const struct srv_config *cfg_in, struct tb_error *err)
 	if (rc != TB_OK)
 		goto out;
 	if (cfg.http_port) {
-		rc = srv__http_start(cfg.http_addr, cfg.http_port, &d.m, &http,
-				     err);
+		rc = srv__http_start(cfg.http_addr, cfg.http_port, cfg.db_url,
+				     &d.m, &http, err);
 		if (rc != TB_OK)
 			goto out;
 	}

@@ -1,17 +1,50 @@
-/* http.c - the daemon's HTTP endpoint on libmicrohttpd: /healthz and
- * /metrics (Prometheus text format). The response is queued on the
- * handler's second call: queueing on the first makes MHD close every
- * connection after one response. */
-#include "server_int.h"
+/* http.c - the daemon's HTTP endpoint on libmicrohttpd: /healthz,
+ * /metrics (Prometheus text format) and the JSON API under /api/v1
+ * (api.c). A response is queued on the handler's second call: queueing
+ * on the first makes MHD close every connection after one response
+ * (only early refusals of an upload are queued on the first call, and
+ * those should close). Uploads stream into a temporary file. */
+#include "api_int.h"
 
 #include <microhttpd.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Request latency histogram per endpoint (seconds, upper bounds). */
+#define SRV_LAT_BUCKETS 12
+static const double lat_le[SRV_LAT_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+	0.05,	0.1,   0.25,   0.5,   1.0,  5.0};
+
+struct srv_lat {
+	atomic_uint_fast64_t bucket[SRV_LAT_BUCKETS]; /* not cumulative */
+	atomic_uint_fast64_t count, sum_ns;
+};
 
 struct srv_http {
 	struct MHD_Daemon *mhd;
 	struct srv_metrics *m;
+	struct srv_api *api;
+	struct srv_lat lat[SRV_EP__COUNT];
+};
+
+/* One request's state, from the first handler call to completion. */
+struct srv_req {
+	uint64_t t0;
+	enum srv_ep ep;
+	int64_t id;
+	bool bad_id;
+	bool queued; /* a response is queued already (early refusal) */
+	int fd;	     /* upload file, -1 when none */
+	bool write_failed;
+	uint64_t want, got;
+	char dir[64], path[128];
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
@@ -25,6 +58,93 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
 	enum MHD_Result ret = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* Send an API reply; its body buffer moves to MHD, which frees it. */
+static enum MHD_Result send_reply(struct MHD_Connection *c,
+				  struct srv_reply *rp, const char *allow)
+{
+	static const char fallback[] = "{\"error\":\"internal error\"}\n";
+	struct MHD_Response *r;
+	if (rp->body.len == 0) {
+		tb_buf_release(&rp->body);
+		r = MHD_create_response_from_buffer(sizeof(fallback) - 1,
+						    (void *)fallback,
+						    MHD_RESPMEM_PERSISTENT);
+	} else {
+		r = MHD_create_response_from_buffer_with_free_callback(
+			rp->body.len, rp->body.data, tb_free);
+		if (!r)
+			tb_buf_release(&rp->body);
+	}
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				rp->type ? rp->type : "application/json");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result ret = MHD_queue_response(c, rp->code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned code,
+				  const char *error, const char *detail,
+				  const char *allow)
+{
+	struct srv_reply rp;
+	srv__reply_error(&rp, code, error, detail);
+	return send_reply(c, &rp, allow);
+}
+
+static void lat_record(struct srv_http *h, const struct srv_req *q)
+{
+	uint64_t ns = tb_now_ns() - q->t0;
+	struct srv_lat *l = &h->lat[q->ep];
+	double s = (double)ns / 1e9;
+	for (int i = 0; i < SRV_LAT_BUCKETS; i++)
+		if (s <= lat_le[i]) {
+			atomic_fetch_add(&l->bucket[i], 1);
+			break;
+		}
+	atomic_fetch_add(&l->count, 1);
+	atomic_fetch_add(&l->sum_ns, ns);
+}
+
+static enum tb_status lat_text(struct srv_http *h, struct tb_buf *b)
+{
+	enum tb_status st = tb_buf_printf(
+		b, "# HELP trailbrake_http_request_duration_seconds Time to "
+		   "answer an HTTP request, by endpoint.\n"
+		   "# TYPE trailbrake_http_request_duration_seconds "
+		   "histogram\n");
+	for (int e = 0; e < SRV_EP__COUNT && st == TB_OK; e++) {
+		const char *name = srv__ep_name((enum srv_ep)e);
+		struct srv_lat *l = &h->lat[e];
+		uint64_t cum = 0;
+		for (int i = 0; i < SRV_LAT_BUCKETS && st == TB_OK; i++) {
+			cum += atomic_load(&l->bucket[i]);
+			st = tb_buf_printf(
+				b,
+				"trailbrake_http_request_duration_seconds_"
+				"bucket{endpoint=\"%s\",le=\"%g\"} %llu\n",
+				name, lat_le[i], (unsigned long long)cum);
+		}
+		uint64_t n = atomic_load(&l->count);
+		if (st == TB_OK)
+			st = tb_buf_printf(
+				b,
+				"trailbrake_http_request_duration_seconds_"
+				"bucket{endpoint=\"%s\",le=\"+Inf\"} %llu\n"
+				"trailbrake_http_request_duration_seconds_"
+				"sum{endpoint=\"%s\"} %.6f\n"
+				"trailbrake_http_request_duration_seconds_"
+				"count{endpoint=\"%s\"} %llu\n",
+				name, (unsigned long long)n, name,
+				(double)atomic_load(&l->sum_ns) / 1e9, name,
+				(unsigned long long)n);
+	}
+	return st;
 }
 
 /* Per-port, per-protocol counters. Labels: port, protocol. */
@@ -147,6 +267,185 @@ static enum tb_status metrics_text(struct srv_metrics *m,
 	return st;
 }
 
+static const char *conn_arg(void *ctx, const char *key)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static void req_free(struct srv_req *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	if (q->path[0])
+		unlink(q->path);
+	if (q->dir[0])
+		rmdir(q->dir);
+	tb_free(q);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (*con_cls)
+		req_free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* Declared body length; false when there is none or it is malformed. */
+static bool content_length(struct MHD_Connection *c, uint64_t *len)
+{
+	const char *v = MHD_lookup_connection_value(
+		c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!v || *v < '0' || *v > '9')
+		return false;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || *end)
+		return false;
+	*len = n;
+	return true;
+}
+
+/* First call of an upload: refuse it before reading the body (the
+ * connection closes), or open the temporary file it streams into. */
+static enum MHD_Result upload_begin(struct MHD_Connection *c,
+				    struct srv_req *q)
+{
+	char d[128];
+	if (!content_length(c, &q->want)) {
+		q->queued = true;
+		return send_error(c, 411, "length required",
+				  "POST /api/v1/import needs a Content-Length "
+				  "header (the file is the raw body)",
+				  NULL);
+	}
+	if (q->want > SRV_UPLOAD_MAX) {
+		q->queued = true;
+		snprintf(d, sizeof(d), "%llu bytes; the limit is %llu",
+			 (unsigned long long)q->want,
+			 (unsigned long long)SRV_UPLOAD_MAX);
+		return send_error(c, 413, "file too large", d, NULL);
+	}
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || !*tmp || strlen(tmp) > 40)
+		tmp = "/tmp";
+	snprintf(q->dir, sizeof(q->dir), "%s/tb-upload.XXXXXX", tmp);
+	if (!mkdtemp(q->dir)) {
+		q->dir[0] = '\0';
+		q->queued = true;
+		return send_error(c, 500, "input/output error",
+				  "cannot create a temporary directory", NULL);
+	}
+	const char *name = MHD_lookup_connection_value(c,
+						       MHD_GET_ARGUMENT_KIND,
+						       "name");
+	/* The importer may look at the extension: keep a safe basename. */
+	char base[48] = "upload";
+	if (name && *name && name[0] != '.' && strlen(name) < sizeof(base) &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == strlen(name))
+		memcpy(base, name, strlen(name) + 1);
+	snprintf(q->path, sizeof(q->path), "%s/%s", q->dir, base);
+	q->fd = open(q->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (q->fd < 0) {
+		q->path[0] = '\0';
+		q->queued = true;
+		return send_error(c, 500, "input/output error",
+				  "cannot create a temporary file", NULL);
+	}
+	return MHD_YES;
+}
+
+static void upload_chunk(struct srv_req *q, const char *data, size_t n)
+{
+	q->got += n;
+	while (n && q->fd >= 0 && !q->write_failed) {
+		ssize_t w = write(q->fd, data, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			q->write_failed = true;
+			break;
+		}
+		data += w;
+		n -= (size_t)w;
+	}
+}
+
+static enum MHD_Result upload_end(struct srv_http *h,
+				  struct MHD_Connection *c,
+				  struct srv_req *q)
+{
+	if (q->write_failed || close(q->fd) != 0) {
+		q->fd = -1;
+		return send_error(c, 500, "input/output error",
+				  "cannot store the upload", NULL);
+	}
+	q->fd = -1;
+	if (q->got == 0)
+		return send_error(c, 400, "bad request", "empty body", NULL);
+	struct srv_reply rp;
+	srv__api_import(h->api, q->path, &rp);
+	return send_reply(c, &rp, NULL);
+}
+
+static enum MHD_Result serve_builtin(struct srv_http *h,
+				     struct MHD_Connection *c,
+				     enum srv_ep ep)
+{
+	if (ep == SRV_EP_HEALTHZ) {
+		char body[128];
+		int n = snprintf(body, sizeof(body),
+				 "{\"status\":\"ok\",\"uptime_s\":%.1f}\n",
+				 (tb_now_ns() - h->m->started_ns) / 1e9);
+		return reply(c, 200, "application/json", body, (size_t)n);
+	}
+	struct tb_buf b;
+	tb_buf_init(&b, 1 << 20);
+	enum MHD_Result ret;
+	enum tb_status st = metrics_text(h->m, &b);
+	if (st == TB_OK)
+		st = lat_text(h, &b);
+	if (st == TB_OK)
+		ret = reply(c, 200, "text/plain; version=0.0.4",
+			    (const char *)b.data, b.len);
+	else
+		ret = reply(c, 500, "text/plain", "error\n", 6);
+	tb_buf_release(&b);
+	return ret;
+}
+
+/* Final call: the request is complete; answer it. */
+static enum MHD_Result dispatch(struct srv_http *h, struct MHD_Connection *c,
+				struct srv_req *q, const char *method)
+{
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+	if (q->ep == SRV_EP_OTHER)
+		return send_error(c, 404, "not found", "no such endpoint",
+				  NULL);
+	if (srv__ep_is_post(q->ep) ? !post : !get)
+		return send_error(c, 405, "method not allowed", method,
+				  srv__ep_is_post(q->ep) ? "POST"
+							 : "GET, HEAD");
+	if (q->bad_id)
+		return send_error(c, 400, "bad parameter",
+				  "the id in the path must be a positive "
+				  "whole number",
+				  NULL);
+	if (q->ep == SRV_EP_HEALTHZ || q->ep == SRV_EP_METRICS)
+		return serve_builtin(h, c, q->ep);
+	if (q->ep == SRV_EP_IMPORT)
+		return upload_end(h, c, q);
+	struct srv_reply rp;
+	srv__api_get(h->api, q->ep, q->id, conn_arg, c, &rp);
+	return send_reply(c, &rp, NULL);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -154,49 +453,43 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 {
 	struct srv_http *h = cls;
 	(void)version;
-	(void)upload;
-	static int first_call_marker;
-	if (*con_cls == NULL) {
-		*con_cls = &first_call_marker;
+	struct srv_req *q = *con_cls;
+	if (!q) {
+		q = tb_calloc(1, sizeof(*q));
+		if (!q)
+			return MHD_NO;
+		q->t0 = tb_now_ns();
+		q->fd = -1;
+		q->ep = srv__api_route(url, &q->id, &q->bad_id);
+		*con_cls = q;
+		if (q->ep == SRV_EP_IMPORT && strcmp(method, "POST") == 0)
+			return upload_begin(c, q);
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		*upload_size = 0; /* no endpoint takes a body yet */
+		if (!q->queued)
+			upload_chunk(q, upload, *upload_size);
+		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (q->queued)
+		return MHD_YES;
+	q->queued = true;
 	atomic_fetch_add(&h->m->http_requests, 1);
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		static const char msg[] =
-			"{\"error\":\"method not allowed\"}\n";
-		return reply(c, 405, "application/json", msg,
-			     sizeof(msg) - 1);
-	}
-	if (strcmp(url, "/healthz") == 0) {
-		char body[128];
-		int n = snprintf(body, sizeof(body),
-				 "{\"status\":\"ok\",\"uptime_s\":%.1f}\n",
-				 (tb_now_ns() - h->m->started_ns) / 1e9);
-		return reply(c, 200, "application/json", body, (size_t)n);
-	}
-	if (strcmp(url, "/metrics") == 0) {
-		struct tb_buf b;
-		tb_buf_init(&b, 1 << 20);
-		enum MHD_Result ret;
-		if (metrics_text(h->m, &b) == TB_OK)
-			ret = reply(c, 200, "text/plain; version=0.0.4",
-				    (const char *)b.data, b.len);
-		else
-			ret = reply(c, 500, "text/plain", "error\n", 6);
-		tb_buf_release(&b);
-		return ret;
-	}
-	static const char nf[] = "{\"error\":\"not found\"}\n";
-	return reply(c, 404, "application/json", nf, sizeof(nf) - 1);
+	enum MHD_Result ret = dispatch(h, c, q, method);
+	lat_record(h, q);
+	return ret;
+}
+
+static unsigned pool_size(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1u : n > 8 ? 8u : (unsigned)n;
 }
 
 enum tb_status srv__http_start(const char *addr, uint16_t port,
-			       struct srv_metrics *m, struct srv_http **out,
-			       struct tb_error *err)
+			       const char *db_url, struct srv_metrics *m,
+			       struct srv_http **out, struct tb_error *err)
 {
 	*out = NULL;
 	struct sockaddr_in sa;
@@ -210,12 +503,22 @@ enum tb_status srv__http_start(const char *addr, uint16_t port,
 	if (!h)
 		return tb_fail(err, TB_ERR_NOMEM, "http: out of memory");
 	h->m = m;
+	enum tb_status st = srv__api_create(db_url, &h->api, err);
+	if (st != TB_OK) {
+		tb_free(h);
+		return st;
+	}
+	/* A pool of polling threads: handlers run concurrently, so the
+	 * API guards its store handle with a mutex. */
 	h->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY,
 		port, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &sa,
+		MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_CONNECTION_LIMIT, 256u,
 		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
 	if (!h->mhd) {
+		srv__api_destroy(h->api);
 		tb_free(h);
 		return tb_fail(err, TB_ERR_NET,
 			       "cannot serve HTTP on %s:%u (port in use?)",
@@ -230,5 +533,6 @@ void srv__http_stop(struct srv_http *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->mhd);
+	srv__api_destroy(h->api);
 	tb_free(h);
 }

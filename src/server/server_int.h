@@ -28,11 +28,11 @@ struct srv_metrics {
 
 struct srv_http;
 
-/* Start the HTTP endpoint on addr:port; metrics are borrowed and must
- * outlive it. */
+/* Start the HTTP endpoint on addr:port with its own read handle on the
+ * store at db_url (copied); metrics are borrowed and must outlive it. */
 enum tb_status srv__http_start(const char *addr, uint16_t port,
-			       struct srv_metrics *m, struct srv_http **out,
-			       struct tb_error *err);
+			       const char *db_url, struct srv_metrics *m,
+			       struct srv_http **out, struct tb_error *err);
 void srv__http_stop(struct srv_http *h);
 
 #endif /* TB_SERVER_INT_H */

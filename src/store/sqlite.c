@@ -82,6 +82,17 @@ static const char *const migrations[] = {
 	"CREATE INDEX refs_by_class ON refs (car_class);",
 	/* 4: the car (model or team) a driver drove. */
 	"ALTER TABLE cars ADD COLUMN car TEXT NOT NULL DEFAULT '';",
+	/* 5: track models (opaque blobs) by game, track and layout. */
+	"CREATE TABLE tracks ("
+	" game INTEGER NOT NULL,"
+	" track TEXT NOT NULL,"
+	" layout TEXT NOT NULL,"
+	" n_points INTEGER NOT NULL,"
+	" step_m REAL NOT NULL,"
+	" length_m REAL NOT NULL,"
+	" created_unix_ms INTEGER NOT NULL,"
+	" blob BLOB NOT NULL,"
+	" PRIMARY KEY (game, track, layout));",
 };
 /* clang-format on */
 
@@ -130,6 +141,8 @@ enum stmt {
 	S_LAP_EXISTS,
 	S_REF_PUT,
 	S_REFS_LIST,
+	S_TRACK_PUT,
+	S_TRACK_GET,
 	S__COUNT
 };
 
@@ -205,6 +218,13 @@ static const char *const stmt_sql[S__COUNT] = {
 		" s.game FROM refs r JOIN laps l ON l.id = r.lap_id"
 		" JOIN sessions s ON s.id = l.session_id"
 		" ORDER BY r.car_class, s.track, l.lap_time_ms, r.lap_id",
+	[S_TRACK_PUT] =
+		"INSERT OR REPLACE INTO tracks (game, track, layout, n_points,"
+		" step_m, length_m, created_unix_ms, blob)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_TRACK_GET] =
+		"SELECT n_points, step_m, length_m, created_unix_ms, blob"
+		" FROM tracks WHERE game = ?1 AND track = ?2 AND layout = ?3",
 };
 /* clang-format on */
 
@@ -902,6 +922,96 @@ static enum tb_status sq_refs_list(struct store *st, store_ref_cb cb,
 	return TB_OK;
 }
 
+static enum tb_status sq_track_put(struct store *st,
+				   const struct store_track_row *m,
+				   const void *blob, size_t len,
+				   struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	sqlite3_stmt *q = s->stmt[S_TRACK_PUT];
+	int rc = sqlite3_bind_int64(q, 1, m->game);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(q, 2, m->track, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(q, 3, m->layout, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 4, m->n_points);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(q, 5, m->step_m);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(q, 6, m->length_m);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 7, tb_wall_ms());
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob64(q, 8, blob, len, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	done(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, rc, err, "store track model");
+	return TB_OK;
+}
+
+/* The row's blob into *blob (emptied first). */
+static enum tb_status track_blob(sqlite3_stmt *q, struct tb_buf *blob,
+				 struct tb_error *err)
+{
+	const void *p = sqlite3_column_blob(q, 4);
+	size_t len = (size_t)sqlite3_column_bytes(q, 4);
+	blob->len = 0;
+	if (len == 0 || !p)
+		return tb_fail(err, TB_ERR_CORRUPT,
+			       "stored track model is empty");
+	enum tb_status rc = tb_buf_append(blob, p, len);
+	if (rc != TB_OK)
+		return tb_fail(err, rc,
+			       "stored track model of %zu bytes: %s (buffer "
+			       "cap %zu)",
+			       len, tb_strerror(rc), blob->max);
+	return TB_OK;
+}
+
+static enum tb_status sq_track_get(struct store *st, enum tb_game game,
+				   const char *track, const char *layout,
+				   struct store_track_row *row,
+				   struct tb_buf *blob, struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	sqlite3_stmt *q = s->stmt[S_TRACK_GET];
+	enum tb_status st_rc = TB_OK;
+	int rc = sqlite3_bind_int64(q, 1, game);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(q, 2, track, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(q, 3, layout, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (row) {
+			memset(row, 0, sizeof(*row));
+			row->game = game;
+			snprintf(row->track, sizeof(row->track), "%s", track);
+			snprintf(row->layout, sizeof(row->layout), "%s",
+				 layout);
+			row->n_points = sqlite3_column_int64(q, 0);
+			row->step_m = sqlite3_column_double(q, 1);
+			row->length_m = sqlite3_column_double(q, 2);
+			row->created_unix_ms = sqlite3_column_int64(q, 3);
+			row->blob_bytes = sqlite3_column_bytes(q, 4);
+		}
+		st_rc = track_blob(q, blob, err);
+	}
+	done(q);
+	if (rc == SQLITE_ROW)
+		return st_rc;
+	if (rc == SQLITE_DONE)
+		return tb_fail(err, TB_ERR_NOTFOUND,
+			       "no track model for game %d, track \"%s\", "
+			       "layout \"%s\"",
+			       (int)game, track, layout);
+	return db_fail(s, rc, err, "get track model");
+}
+
 const struct store_ops store__sqlite_ops = {
     .version = STORE_OPS_VERSION,
     .scheme = "sqlite",
@@ -919,4 +1029,6 @@ const struct store_ops store__sqlite_ops = {
     .batch_end = sq_batch_end,
     .ref_put = sq_ref_put,
     .refs_list = sq_refs_list,
+    .track_put = sq_track_put,
+    .track_get = sq_track_get,
 };

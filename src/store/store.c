@@ -194,3 +194,38 @@ enum tb_status store_refs_list(struct store *st, store_ref_cb cb, void *ctx,
 			       "store: %s: no references", st->ops->scheme);
 	return st->ops->refs_list(st, cb, ctx, err);
 }
+
+enum tb_status store_track_put(struct store *st,
+			       const struct store_track_row *meta,
+			       const void *blob, size_t len,
+			       struct tb_error *err)
+{
+	if (!st || !meta || !blob || len == 0)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: track_put: NULL argument or empty "
+			       "model");
+	if (len > STORE_TRACK_BLOB_MAX)
+		return tb_fail(err, TB_ERR_LIMIT,
+			       "store: track_put: model of %zu bytes exceeds "
+			       "%u",
+			       len, STORE_TRACK_BLOB_MAX);
+	if (st->ops->version < 3 || !st->ops->track_put)
+		return tb_fail(err, TB_ERR_UNSUPPORTED,
+			       "store: %s: no track models", st->ops->scheme);
+	return st->ops->track_put(st, meta, blob, len, err);
+}
+
+enum tb_status store_track_get(struct store *st, enum tb_game game,
+			       const char *track, const char *layout,
+			       struct store_track_row *row,
+			       struct tb_buf *blob, struct tb_error *err)
+{
+	if (!st || !blob)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: track_get: NULL argument");
+	if (st->ops->version < 3 || !st->ops->track_get)
+		return tb_fail(err, TB_ERR_UNSUPPORTED,
+			       "store: %s: no track models", st->ops->scheme);
+	return st->ops->track_get(st, game, track ? track : "",
+				  layout ? layout : "", row, blob, err);
+}

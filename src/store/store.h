@@ -49,6 +49,21 @@ struct store_ref_row {
 	enum tb_game game;
 };
 
+/* A track model as stored, keyed by (game, track, layout): its
+ * metadata and, apart, the model itself as an opaque blob whose format
+ * belongs to the module that made it (the store never reads it). */
+struct store_track_row {
+	enum tb_game game;
+	char track[TB_NAME_MAX];  /* "" is a key like any other */
+	char layout[TB_NAME_MAX];
+	int64_t n_points;
+	double step_m, length_m;
+	int64_t created_unix_ms;  /* set by track_put */
+	int64_t blob_bytes;
+};
+
+#define STORE_TRACK_BLOB_MAX (64u << 20) /* one stored track model */
+
 typedef int (*store_session_cb)(void *ctx, const struct store_session_row *r);
 typedef int (*store_ref_cb)(void *ctx, const struct store_ref_row *r);
 typedef int (*store_lap_cb)(void *ctx, const struct store_lap_row *r);
@@ -92,6 +107,15 @@ struct store_ops {
 				  const char *source, struct tb_error *err);
 	enum tb_status (*refs_list)(struct store *st, store_ref_cb cb,
 				    void *ctx, struct tb_error *err);
+	/* version 3: */
+	enum tb_status (*track_put)(struct store *st,
+				    const struct store_track_row *meta,
+				    const void *blob, size_t len,
+				    struct tb_error *err);
+	enum tb_status (*track_get)(struct store *st, enum tb_game game,
+				    const char *track, const char *layout,
+				    struct store_track_row *row,
+				    struct tb_buf *blob, struct tb_error *err);
 };
 
 /* Every backend's handle starts with this base. */
@@ -157,6 +181,25 @@ enum tb_status store_ref_put(struct store *st, int64_t lap_id,
 			     const char *source, struct tb_error *err) TB_WUR;
 /* List reference laps by class, track, then lap time. */
 enum tb_status store_refs_list(struct store *st, store_ref_cb cb, void *ctx,
+			       struct tb_error *err) TB_WUR;
+
+/* Store a track model under (meta->game, meta->track, meta->layout),
+ * replacing any earlier one with that key: meta's n_points, step_m,
+ * length_m and the blob (len bytes, 1..STORE_TRACK_BLOB_MAX, copied;
+ * TB_ERR_ARG / TB_ERR_LIMIT otherwise); created_unix_ms and blob_bytes
+ * of meta are ignored (set here). */
+enum tb_status store_track_put(struct store *st,
+			       const struct store_track_row *meta,
+			       const void *blob, size_t len,
+			       struct tb_error *err) TB_WUR;
+/* The track model stored under (game, track, layout) (strings borrowed;
+ * NULL means ""): its row into *row (may be NULL) and its blob appended
+ * to *blob (emptied first; the buffer's own cap applies).
+ * TB_ERR_NOTFOUND when none is stored under that key. */
+enum tb_status store_track_get(struct store *st, enum tb_game game,
+			       const char *track, const char *layout,
+			       struct store_track_row *row,
+			       struct tb_buf *blob,
 			       struct tb_error *err) TB_WUR;
 
 #endif /* TB_STORE_H */

@@ -5,7 +5,7 @@
 
 #include "store.h"
 
-#define STORE_OPS_VERSION 2
+#define STORE_OPS_VERSION 3
 
 /* The SQLite backend (sqlite.c). */
 extern const struct store_ops store__sqlite_ops;

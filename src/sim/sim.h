@@ -1,0 +1,194 @@
+/* sim.h - the lap-time simulator: the physics limit of a car class on a
+ * track. A track is a smoothed centre line every 1 m with its curvature
+ * (struct ana_track, so analysis can project onto it); a car class is a
+ * small parameter set (mass, power, aero, tyre grip with load
+ * sensitivity, brakes); the solver is quasi-steady-state (corner speed
+ * limit, forward traction pass, backward braking pass, friction
+ * ellipse, closed lap) and its lap comes out as a struct tb_lap in
+ * canonical channels. Method, equations and sources: docs/SIM.md. */
+#ifndef TB_SIM_H
+#define TB_SIM_H
+
+#include "../analysis/analysis.h"
+#include "../core/core.h"
+
+#define SIM_G		9.80665	 /* standard gravity, m/s^2 */
+#define SIM_AIR_DENSITY 1.225	 /* ISA sea level, kg/m^3 */
+#define SIM_STEP_M	1.0	 /* track resolution */
+#define SIM_TRACK_MAX_M 100000.0 /* longest track accepted (100 km) */
+#define SIM_POLY_MAX	100000u	 /* most vertices of an input polyline */
+
+/* ------------------------------------------------------------------ */
+/* Tracks. Every function fills a struct ana_track (release it with
+ * ana_track_release): n points step_m apart (step_m = length / n, as
+ * close to the requested step as a whole number of points allows),
+ * closed (point n-1 joins point 0), point 0 on the start line, and a
+ * signed curvature (+ left) that is smooth. */
+
+/* Smoothing of a centre line (docs/SIM.md "Tracks"). */
+struct sim_smooth {
+	double step_m;	/* output spacing; 0 = SIM_STEP_M */
+	double sigma_m; /* Gaussian smoothing of the curvature, m
+			   (standard deviation); 0 = none */
+};
+
+/* Defaults for coarse survey polylines (the circuit files): 1 m,
+ * sigma 20 m. */
+struct sim_smooth sim_smooth_default(void);
+
+/* Fit a closed centre line through the polyline (x[i], y[i]), i < n
+ * (metres, ground plane; borrowed, not kept): a periodic cubic spline
+ * with chord-length parameter through the vertices (duplicates and a
+ * repeated closing vertex dropped), resampled by arc length every
+ * opt->step_m, curvature taken from the spline's derivatives and then
+ * smoothed with a periodic Gaussian of opt->sigma_m. start_idx is the
+ * vertex on the start line (point 0 of the result). opt NULL = defaults.
+ * TB_ERR_ARG: fewer than 4 distinct vertices, non-finite values,
+ * start_idx >= n, n > SIM_POLY_MAX, or a length over SIM_TRACK_MAX_M.
+ * out is initialised here (empty on failure). */
+enum tb_status sim_track_from_xy(const double *x, const double *y, size_t n,
+				 size_t start_idx, const struct sim_smooth *opt,
+				 struct ana_track *out,
+				 struct tb_error *err) TB_WUR;
+
+/* Load a circuit file of the shared track data
+ * (tracks/bacinger-f1-circuits/csv_local_m/<id>.csv: "#" comment lines,
+ * then "x_m,y_m" rows in local metres). The file's first vertex is not
+ * the start line: the start is placed on the vertex that begins the
+ * longest straight stretch (see docs/SIM.md), a documented guess.
+ * TB_ERR_IO if unreadable, TB_ERR_CORRUPT (with the line number) for a
+ * malformed row, else as sim_track_from_xy. */
+enum tb_status sim_track_load_csv(const char *path,
+				  const struct sim_smooth *opt,
+				  struct ana_track *out,
+				  struct tb_error *err) TB_WUR;
+
+/* Built-in test circuits, defined in code (no data files):
+ * "oval" (2 x 1000 m straights, 150 m radius ends), "club" (about 5 km:
+ * a chicane, a 15 m hairpin, fast and slow corners), "ring" (a circle of
+ * 200 m radius: constant speed, for exact checks). Curvature is the
+ * exact piecewise-constant one smoothed with a 3 m Gaussian (so it is
+ * continuous); x/y are its integral. TB_ERR_NOTFOUND for another name. */
+enum tb_status sim_track_builtin(const char *name, struct ana_track *out,
+				 struct tb_error *err) TB_WUR;
+/* Names of the built-in circuits: i < sim_builtin_count(); NULL past. */
+size_t sim_builtin_count(void);
+const char *sim_builtin_name(size_t i);
+
+/* ------------------------------------------------------------------ */
+/* Car classes. Values and their sources: docs/SIM.md. */
+
+struct sim_car {
+	char name[TB_NAME_MAX];
+	enum tb_car_class cls;
+	double mass_kg;	    /* car + driver + qualifying fuel */
+	double power_w;	    /* power at the wheels, constant (power-
+			       limited above the traction limit) */
+	double drive_frac;  /* share of the load on the driven wheels:
+			       caps traction at drive_frac * longitudinal
+			       grip (1 for four-wheel drive) */
+	double cda_m2;	    /* drag area Cd * A */
+	double cla_m2;	    /* downforce area Cl * A (positive = down) */
+	double mu;	    /* tyre friction coefficient at the static
+			       load m g (lateral) */
+	double mu_lon;	    /* longitudinal / lateral friction ratio */
+	double load_sens;   /* s in [0, 0.5): grip force mu N0 (N/N0)^(1-s),
+			       N0 = m g: the effective mu falls as
+			       downforce adds load */
+	double brake_max_n; /* brake-system cap on the braking force */
+	double crr;	    /* rolling resistance coefficient */
+	int n_gears;	    /* forward gears, 1..10 */
+	double v_gear1_ms;  /* speed at rpm_max in first gear */
+	double v_top_ms;    /* speed at rpm_max in top gear (gearing caps
+			       the top speed here) */
+	double rpm_max;	    /* shift point / rev limit */
+	double rpm_min;	    /* lowest rpm reported (clutch slipping) */
+};
+
+/* Parameter set of a class: TB_CLASS_F1, _LMH, _GT3, _RALLY (rally on
+ * tarmac). TB_ERR_ARG for TB_CLASS_OTHER or out of range. */
+enum tb_status sim_car_class(enum tb_car_class cls, struct sim_car *out,
+			     struct tb_error *err) TB_WUR;
+/* Class from its name, case-insensitive: "F1", "LMH", "GT3", "Rally".
+ * TB_ERR_NOTFOUND otherwise. */
+enum tb_status sim_class_by_name(const char *name, enum tb_car_class *out);
+/* TB_ERR_ARG naming the first parameter out of its sane range. */
+enum tb_status sim_car_check(const struct sim_car *car,
+			     struct tb_error *err) TB_WUR;
+
+/* Forces available at speed v (m/s), in newtons, all >= 0. */
+struct sim_forces {
+	double load_n;	 /* vertical load m g + downforce */
+	double fy_max;	 /* lateral grip */
+	double fx_max;	 /* longitudinal grip (brake side) */
+	double fx_drive; /* drive force cap: min(power / v, drive_frac *
+			    fx_max) */
+	double fx_brake; /* braking force cap: min(brake_max_n, fx_max) */
+	double drag_n;	 /* aero drag + rolling resistance */
+};
+/* Fill f for car at speed v (v < 0 treated as 0). Pure; no checks. */
+void sim_car_forces(const struct sim_car *car, double v, struct sim_forces *f);
+
+/* Highest steady speed through curvature curv (1/m, either sign):
+ * solves m v^2 |curv| = fy_max(v), capped at the gearing top speed
+ * v_top_ms (also for curv = 0). Pure; no checks. */
+double sim_corner_speed(const struct sim_car *car, double curv);
+
+/* ------------------------------------------------------------------ */
+/* Solver. */
+
+/* A limit lap on the track's points (distance i * step_m). */
+struct sim_result {
+	size_t n; /* = track n; point n is point 0 again */
+	double step_m;
+	double lap_time_s;
+	double *v;	     /* n: speed at point i, m/s */
+	double *v_lim;	     /* n: corner speed limit at point i */
+	double *t;	     /* n + 1: elapsed time at point i; t[n] = lap */
+	double *ax;	     /* n: longitudinal acceleration on segment i
+				(point i to i + 1), m/s^2 */
+	double *fx;	     /* n: tyre longitudinal force on segment i, N
+				(+ drive, - brake): m ax + drag */
+	double v_min, v_top; /* slowest / fastest point, m/s */
+	double closure_ms;   /* |speed at the end - speed at the start|: the
+				lap closes when this is ~0 */
+	int iterations;	     /* start-speed iterations taken */
+};
+
+/* Solve the limit lap of car on track (quasi-steady-state):
+ * 1. v_lim(i) = sim_corner_speed(curv[i]);
+ * 2. forward pass from the slowest v_lim point around the lap:
+ *    v(i+1)^2 = v(i)^2 + 2 ds (fx_avail - drag) / m, fx_avail the drive
+ *    cap scaled by the friction ellipse sqrt(1 - (Fy/fy_max)^2), where
+ *    Fy = m v(i)^2 |curv(i)|; capped at v_lim(i+1);
+ * 3. backward pass likewise with the braking cap, plus drag;
+ * 4. v = min(forward, backward); repeated from the end speed until the
+ *    start and end speeds agree within 1e-9 m/s (max 50 iterations).
+ * out is initialised here; release with sim_result_release. TB_ERR_ARG
+ * for an empty track or a car failing sim_car_check. */
+enum tb_status sim_solve(const struct ana_track *track,
+			 const struct sim_car *car, struct sim_result *out,
+			 struct tb_error *err) TB_WUR;
+void sim_result_release(struct sim_result *r);
+
+/* Gear (1-based) and rpm of car at speed v: the lowest gear whose top
+ * speed (geometric spacing between v_gear1_ms and v_top_ms) is >= v;
+ * rpm = rpm_max * v / that gear's top speed, at least rpm_min. */
+void sim_gearbox(const struct sim_car *car, double v, int *gear, double *rpm);
+
+/* The solved lap as a struct tb_lap sampled every 1 / rate_hz seconds
+ * of lap time from 0 up to and including the lap time (the last sample
+ * at the line): channels time, lap_time, lap_dist, speed, throttle,
+ * brake (fractions of the drive / brake caps at that speed), gear, rpm,
+ * g_lat (+ left), g_lon, pos_x, pos_y. lap_time_ms is the rounded lap
+ * time, lap_number 1, flags 0. out must be initialised (tb_lap_init);
+ * its old contents are released. TB_ERR_ARG: rate not in (0, 10000],
+ * track and result of different sizes. TB_ERR_LIMIT past
+ * TB_LAP_MAX_SAMPLES. */
+enum tb_status sim_result_to_lap(const struct ana_track *track,
+				 const struct sim_car *car,
+				 const struct sim_result *res, double rate_hz,
+				 struct tb_lap *out,
+				 struct tb_error *err) TB_WUR;
+
+#endif /* TB_SIM_H */
