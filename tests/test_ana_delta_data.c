@@ -1,8 +1,10 @@
 /* test_ana_delta_data.c - delta time on real recordings: the 17 fastest
  * laps of the 2026 Bahrain test (TracingInsights, 3-8 Hz, x/y) against a
  * track model learnt from them, and the three DiRT Rally 2.0 runs of one
- * stage on their own distance channel. The delta at the line must equal
- * the lap-time difference and the trace must be continuous. */
+ * stage on their own distance channel. The delta at the line and at the
+ * last grid point must equal the lap-time difference, the trace must be
+ * continuous, and laps whose positions disagree with their distance
+ * must come with low confidence and a warning. */
 #include "tb_test.h"
 
 #include <math.h>
@@ -141,11 +143,13 @@ static void test_f1ti(void **state)
 		double e_line = fabs(d[n - 1] - want);
 		size_t at = 0;
 		double jump = max_jump(d, n, 0, &at);
-		printf("%s %.3f s: %s check %.1f m err rms %.2f m max %.2f m, %.1f Hz, "
-		       "len %+.1f m, final %+.3f (want %+.3f) last point "
-		       "%+.3f, jump %.1f ms at %zu m, conf %.2f\n",
+		printf("%s %.3f s: %s check %.1f m err rms %.2f m max "
+		       "%.2f m, %.1f Hz, len %+.1f m, final %+.3f (want "
+		       "%+.3f) last point %+.3f, jump %.1f ms at %zu m, "
+		       "conf %.2f\n",
 		       s.driver[i], s.lap[i].lap_time_ms / 1000.0,
-		       ana_dist_method_name(g[i].dist.method), g[i].dist.check_m,
+		       ana_dist_method_name(g[i].dist.method),
+		       g[i].dist.check_m,
 		       g[i].dist.pos_err_rms, g[i].dist.pos_err_max,
 		       g[i].dist.rate_hz, di.len_diff_m, di.final_s, want,
 		       d[n - 1], jump * 1e3, at, di.confidence);

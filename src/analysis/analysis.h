@@ -77,7 +77,9 @@ const char *ana_dist_method_name(enum ana_dist_method m); /* "track" */
 struct ana_dist_info {
 	enum ana_dist_method method;
 	double length_m;     /* distance covered by the lap */
-	double pos_err_rms;  /* projection error, m (TRACK only; else NAN) */
+	double pos_err_rms;  /* projection error, m (TRACK; CHANNEL with a
+				check: off the path near the channel's
+				distance; else NAN) */
 	double pos_err_max;
 	double rate_hz;	     /* median sample rate */
 	size_t n_dropped;    /* samples dropped: duplicate or reversed time,
