@@ -45,3 +45,7 @@ set_tests_properties(e2e_import_data PROPERTIES TIMEOUT 300 LABELS data
   SKIP_RETURN_CODE 77
   ENVIRONMENT "TB_BIN=$<TARGET_FILE:trailbrake>;TRAILBRAKE_DATA=${TB_DATA_DIR}")
 tb_add_test(test_detect SOURCES tests/test_detect.c LIBS tb_server)
+add_test(NAME e2e_analyze COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e_analyze.sh)
+set_tests_properties(e2e_analyze PROPERTIES TIMEOUT 300 LABELS data
+  SKIP_RETURN_CODE 77
+  ENVIRONMENT "TB_BIN=$<TARGET_FILE:trailbrake>;TRAILBRAKE_DATA=${TB_DATA_DIR}")
