@@ -249,6 +249,22 @@ enum tb_status ana_corner_metrics(const struct ana_grid *lap,
 double ana_corner_loss(const double *delta, size_t n, double step_m,
 		       const struct ana_corner *c);
 
+/* Time lost in every corner by lap against ref (the grids of delta,
+ * from ana_delta: n points of ref) into loss[corners->n], each segment
+ * start (except the first) moved for this comparison from start_m to
+ * where either lap first lifts (throttle < 95 %) or brakes for the
+ * corner, less 2 m (never before start_m, never after apex_m): the time
+ * a slow exit keeps losing down the straight stays with that corner,
+ * an early lift, brake or coast goes to the corner it was for. Without
+ * pedals the fixed starts apply (= ana_corner_loss). The boundaries
+ * still tile the lap, so the losses sum to delta[n-1] - delta[0].
+ * TB_ERR_ARG / TB_ERR_RANGE as ana_corner_metrics. */
+enum tb_status ana_corner_losses(const struct ana_grid *lap,
+				 const struct ana_grid *ref,
+				 const struct ana_corners *corners,
+				 const double *delta, size_t n, double *loss,
+				 struct tb_error *err) TB_WUR;
+
 /* ------------------------------------------------------------------ */
 /* Session views: many laps of one layout against one set of corners. */
 

@@ -383,6 +383,14 @@ static int analyze_table(const char *cmd, struct alap *lap, struct alap *ref,
 	double sum = 0;
 	tb_chmask unk = 0;
 	int rc = 0;
+	/* Segment starts follow where either lap lifts or brakes for the
+	 * corner, so a slow exit's loss down the straight stays with it. */
+	double loss_k[ANA_CORNERS_MAX];
+	if (ana_corner_losses(&lap->grid, &ref->grid, cs, delta, n, loss_k,
+			      &err) != TB_OK) {
+		tb_free(delta);
+		return cli_fail(cmd, &err);
+	}
 	for (size_t k = 0; k < cs->n && rc == 0; k++) {
 		struct ana_corner_metrics ml, mr;
 		if (ana_corner_metrics(&lap->grid, cs, k, &ml, &err) != TB_OK ||
@@ -390,8 +398,7 @@ static int analyze_table(const char *cmd, struct alap *lap, struct alap *ref,
 			rc = cli_fail(cmd, &err);
 			break;
 		}
-		double loss =
-		    ana_corner_loss(delta, n, ref->grid.step_m, &cs->c[k]);
+		double loss = loss_k[k];
 		sum += loss;
 		unk |= ml.unknown | mr.unknown;
 		print_corner(&cs->c[k], &ml, &mr, loss);

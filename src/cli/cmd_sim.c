@@ -1,10 +1,13 @@
 /* cmd_sim.c - `trailbrake sim limit --track T --class C [--csv FILE]`:
  * the physics-limit lap of a car class on a built-in circuit or a
  * circuit file of the shared track data; prints the lap time and the
- * top and minimum speed, optionally writes the lap's channels as CSV. */
+ * top and minimum speed, optionally writes the lap's channels as CSV.
+ * `trailbrake sim driver ... --mistakes SPEC --laps N`: laps of a
+ * synthetic driver with injected mistakes and each mistake's cost. */
 #include "cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +21,18 @@ static void sim_usage(FILE *out)
 	fprintf(out,
 		"usage: trailbrake sim limit --track T --class F1|LMH|GT3|Rally"
 		"\n         [--tracks DIR] [--csv FILE] [--rate HZ]\n"
+		"       trailbrake sim driver --track T --class C "
+		"[--mistakes SPEC]\n"
+		"         [--laps N] [--skill S] [--noise] [--tracks DIR] "
+		"[--csv FILE] [--rate HZ]\n"
+		"  SPEC: kind:corner:size,... with kind brake-early (m), "
+		"slow (factor),\n"
+		"     late-throttle (m) or coast (m), e.g. "
+		"brake-early:2:20,slow:4:0.9\n"
+		"  --skill S   share of the grip used, (0, 1] (default 1)\n"
+		"  --noise     sensor noise (speed 0.05 m/s, pedals 0.01, "
+		"position 0.02 m),\n"
+		"              another draw every lap\n"
 		"  T: a built-in circuit (oval, club, ring) or a circuit id\n"
 		"     of DIR (default $TRAILBRAKE_DATA/tracks/"
 		"bacinger-f1-circuits/csv_local_m), e.g. it-1922\n"
@@ -63,16 +78,12 @@ static int load_track(const char *name, const char *dir, struct ana_track *t)
 	return 0;
 }
 
-static int write_csv(const char *out, const struct ana_track *t,
-		     const struct sim_car *car, const struct sim_result *r,
-		     double rate, const char *track)
+static int write_laps(const char *out, const struct ana_track *t,
+		      const struct sim_car *car, const struct tb_lap *laps,
+		      size_t n_laps, const char *track, const char *who)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
-	struct tb_lap lap;
-	tb_lap_init(&lap);
-	if (sim_result_to_lap(t, car, r, rate, &lap, &err) != TB_OK)
-		return cli_fail("sim", &err);
 	struct tb_session_info si;
 	memset(&si, 0, sizeof(si));
 	si.track_id = -1;
@@ -84,22 +95,140 @@ static int write_csv(const char *out, const struct ana_track *t,
 	memset(&ci, 0, sizeof(ci));
 	ci.team_id = -1;
 	ci.race_number = -1;
-	snprintf(ci.driver, sizeof(ci.driver), "sim limit");
+	snprintf(ci.driver, sizeof(ci.driver), "%s", who);
 	snprintf(ci.car, sizeof(ci.car), "%s", car->name);
 	FILE *f = strcmp(out, "-") ? fopen(out, "w") : stdout;
 	int rc = 0;
 	if (!f) {
 		fprintf(stderr, "trailbrake sim: cannot write %s\n", out);
-		tb_lap_release(&lap);
 		return 73;
 	}
-	if (fmt_csv_write_laps(f, &si, &ci, &lap, 1, &err) != TB_OK)
+	if (fmt_csv_write_laps(f, &si, &ci, laps, n_laps, &err) != TB_OK)
 		rc = cli_fail("sim", &err);
 	if (f != stdout && fclose(f) != 0 && rc == 0) {
 		fprintf(stderr, "trailbrake sim: writing %s failed\n", out);
 		rc = 74;
 	}
+	return rc;
+}
+
+static int write_csv(const char *out, const struct ana_track *t,
+		     const struct sim_car *car, const struct sim_result *r,
+		     double rate, const char *track)
+{
+	struct tb_error err;
+	tb_error_clear(&err);
+	struct tb_lap lap;
+	tb_lap_init(&lap);
+	if (sim_result_to_lap(t, car, r, rate, &lap, &err) != TB_OK)
+		return cli_fail("sim", &err);
+	int rc = write_laps(out, t, car, &lap, 1, track, "sim limit");
 	tb_lap_release(&lap);
+	return rc;
+}
+
+#define SIM_LAPS_MAX 100
+
+/* Options of `sim driver` beyond those of `sim limit`. */
+struct driver_opts {
+	const char *track, *csv;
+	struct sim_driver d;
+	long laps;
+	double rate;
+	bool noise;
+};
+
+static void print_costs(FILE *info, const struct sim_driver *d,
+			const struct sim_driver_report *rep)
+{
+	char lt[32];
+	cli_fmt_ms((int32_t)(rep->clean_s * 1000.0 + 0.5), lt, sizeof(lt));
+	fprintf(info,
+		"clean lap %s (%.3f s); with the mistakes %.3f s "
+		"(%+.3f s)\n",
+		lt, rep->clean_s, rep->lap_s, rep->lap_s - rep->clean_s);
+	for (size_t j = 0; j < rep->n; j++) {
+		const struct sim_mistake *m = &d->m[j];
+		const struct sim_mistake_result *r = &rep->m[j];
+		fprintf(info,
+			"  %s corner %d size %g: true cost %+.3f s "
+			"(at %.0f m, clean %.0f m; min %.1f km/h, clean "
+			"%.1f km/h)\n",
+			sim_mistake_name(m->kind), m->corner, m->size,
+			r->cost_s, r->at_m, r->base_at_m,
+			r->min_ms * TB_KMH_PER_MS,
+			r->base_min_ms * TB_KMH_PER_MS);
+	}
+}
+
+static int drive_laps(const struct driver_opts *o, const struct ana_track *t,
+		      const struct sim_car *car, const struct sim_result *r,
+		      FILE *info)
+{
+	struct tb_error err;
+	tb_error_clear(&err);
+	struct tb_lap *laps = tb_malloc(sizeof(*laps) * (size_t)o->laps);
+	if (!laps) {
+		fprintf(stderr, "trailbrake sim: out of memory\n");
+		return 70;
+	}
+	int rc = 0;
+	long made = 0;
+	for (long i = 0; i < o->laps && rc == 0; i++) {
+		struct sim_noise nz = {0.05, 0.01, 0.02, (uint64_t)i + 1};
+		tb_lap_init(&laps[i]);
+		made++;
+		if (sim_driver_sample(t, car, r, o->noise ? &nz : NULL, o->rate,
+				      &laps[i], &err) != TB_OK) {
+			rc = cli_fail("sim", &err);
+			break;
+		}
+		laps[i].lap_number = (uint32_t)i + 1;
+		char lt[32];
+		cli_fmt_ms(laps[i].lap_time_ms, lt, sizeof(lt));
+		fprintf(info, "lap %ld: %s (%.3f s)%s\n", i + 1, lt,
+			r->lap_time_s, o->noise ? ", noisy channels" : "");
+	}
+	if (rc == 0 && o->csv)
+		rc = write_laps(o->csv, t, car, laps, (size_t)o->laps, o->track,
+				"sim driver");
+	for (long i = 0; i < made; i++)
+		tb_lap_release(&laps[i]);
+	tb_free(laps);
+	return rc;
+}
+
+static int run_driver(const struct driver_opts *o, const struct ana_track *t,
+		      const struct sim_car *car)
+{
+	struct tb_error err;
+	tb_error_clear(&err);
+	struct ana_corners *cs = tb_malloc(sizeof(*cs));
+	struct sim_driver_report *rep = tb_malloc(sizeof(*rep));
+	struct sim_result r;
+	memset(&r, 0, sizeof(r));
+	int rc = 0;
+	if (!cs || !rep) {
+		fprintf(stderr, "trailbrake sim: out of memory\n");
+		rc = 70;
+		goto out;
+	}
+	if (sim_driver_corners(t, car, cs, &err) != TB_OK ||
+	    sim_driver_solve(t, car, &o->d, cs, &r, &err) != TB_OK ||
+	    sim_driver_report(t, car, &o->d, cs, rep, &err) != TB_OK) {
+		rc = cli_fail("sim", &err);
+		goto out;
+	}
+	FILE *info = o->csv && !strcmp(o->csv, "-") ? stderr : stdout;
+	fprintf(info, "%s, %s (%.0f m), skill %.3f: %zu corners\n", car->name,
+		o->track, t->length_m, o->d.skill == 0 ? 1.0 : o->d.skill,
+		cs->n);
+	print_costs(info, &o->d, rep);
+	rc = drive_laps(o, t, car, &r, info);
+out:
+	sim_result_release(&r);
+	tb_free(rep);
+	tb_free(cs);
 	return rc;
 }
 
@@ -111,11 +240,17 @@ int cli_sim(int argc, char **argv)
 	    {"tracks", required_argument, NULL, 'T'},
 	    {"csv", required_argument, NULL, 'o'},
 	    {"rate", required_argument, NULL, 'r'},
+	    {"mistakes", required_argument, NULL, 'm'},
+	    {"laps", required_argument, NULL, 'n'},
+	    {"skill", required_argument, NULL, 's'},
+	    {"noise", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	const char *track = NULL, *dir = NULL, *csv = NULL;
 	enum tb_car_class cls = TB_CLASS_OTHER;
-	double rate = SIM_CSV_HZ;
+	double rate = SIM_CSV_HZ, laps = 1, skill = 1;
+	const char *mistakes = "";
+	bool noise = false;
 	int c;
 	optind = 0; /* glibc: full re-initialisation */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -144,6 +279,22 @@ int cli_sim(int argc, char **argv)
 					      10000, &rate))
 				return 2;
 			break;
+		case 'm':
+			mistakes = optarg;
+			break;
+		case 'n':
+			if (!cli_parse_double("sim", "--laps", optarg, 1,
+					      SIM_LAPS_MAX, &laps))
+				return 2;
+			break;
+		case 's':
+			if (!cli_parse_double("sim", "--skill", optarg, 0.01, 1,
+					      &skill))
+				return 2;
+			break;
+		case 'N':
+			noise = true;
+			break;
 		case 'h':
 			sim_usage(stdout);
 			return 0;
@@ -152,10 +303,30 @@ int cli_sim(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc || strcmp(argv[optind], "limit") != 0 || !track ||
-	    cls == TB_CLASS_OTHER) {
+	bool driver = optind < argc && !strcmp(argv[optind], "driver");
+	if (optind >= argc || (strcmp(argv[optind], "limit") != 0 && !driver) ||
+	    !track || cls == TB_CLASS_OTHER) {
 		sim_usage(stderr);
 		return 2;
+	}
+	struct driver_opts dopt;
+	memset(&dopt, 0, sizeof(dopt));
+	if (driver) {
+		struct tb_error perr;
+		tb_error_clear(&perr);
+		if (sim_mistakes_parse(mistakes, &dopt.d, &perr) != TB_OK)
+			return cli_fail("sim", &perr);
+		if (laps != floor(laps)) {
+			fprintf(stderr, "trailbrake sim: --laps: whole "
+					"number expected\n");
+			return 2;
+		}
+		dopt.track = track;
+		dopt.csv = csv;
+		dopt.laps = (long)laps;
+		dopt.rate = rate;
+		dopt.noise = noise;
+		dopt.d.skill = skill;
 	}
 	struct ana_track t;
 	int rc = load_track(track, dir, &t);
@@ -165,6 +336,14 @@ int cli_sim(int argc, char **argv)
 	tb_error_clear(&err);
 	struct sim_car car;
 	struct sim_result r;
+	if (driver) {
+		if (sim_car_class(cls, &car, &err) != TB_OK)
+			rc = cli_fail("sim", &err);
+		else
+			rc = run_driver(&dopt, &t, &car);
+		ana_track_release(&t);
+		return rc;
+	}
 	if (sim_car_class(cls, &car, &err) != TB_OK ||
 	    sim_solve(&t, &car, &r, &err) != TB_OK) {
 		ana_track_release(&t);

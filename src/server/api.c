@@ -712,6 +712,9 @@ struct cmp_lap {
 	double *delta; /* ref grid points; NULL if not computed */
 	size_t n_delta;
 	struct ana_delta_info di;
+	double loss[ANA_CORNERS_MAX]; /* per corner (segment starts follow
+				       where either lap lifts or brakes) */
+	bool has_loss;
 	char error[TB_ERROR_MSG_MAX];
 };
 
@@ -876,6 +879,13 @@ static void cmp_analyse(struct cmp *c)
 	else
 		snprintf(c->corners_error, sizeof(c->corners_error), "%s",
 			 err.msg);
+	for (size_t i = 0; c->has_corners && i < c->n_out; i++) {
+		struct cmp_lap *l = &c->l[i];
+		l->has_loss = l->delta &&
+			      ana_corner_losses(&l->grid, ref, &c->corners,
+						l->delta, l->n_delta, l->loss,
+						NULL) == TB_OK;
+	}
 }
 
 static void json_cmp_lap(struct srv_json *j, const struct cmp *c, size_t i)
@@ -935,10 +945,7 @@ static void json_corner(struct srv_json *j, const struct cmp *c, size_t k)
 		double nan = NAN;
 		srv__json_obj(j);
 		srv__json_kint(j, "lap_id", l->id);
-		srv__json_knum(j, "loss_s",
-			       l->delta ? ana_corner_loss(l->delta, l->n_delta,
-							  c->step, co)
-					: nan);
+		srv__json_knum(j, "loss_s", l->has_loss ? l->loss[k] : nan);
 		srv__json_knum(j, "time_s", ok ? m.time_s : nan);
 		srv__json_knum(j, "brake_m", ok ? m.brake_m : nan);
 		srv__json_knum(j, "entry_kmh", ok ? m.entry_kmh : nan);

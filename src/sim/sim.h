@@ -191,4 +191,130 @@ enum tb_status sim_result_to_lap(const struct ana_track *track,
 				 struct tb_lap *out,
 				 struct tb_error *err) TB_WUR;
 
+/* ------------------------------------------------------------------ */
+/* Synthetic drivers: the limit lap driven at a share of the grip, with
+ * mistakes of exact sizes injected at chosen corners (docs/SIM.md
+ * "Synthetic drivers"). Corner k is corner number k of ana_corners_find
+ * on the car's limit lap (sim_driver_corners), so an analysis of the
+ * laps numbers the corners the same way. */
+
+#define SIM_MISTAKES_MAX 16
+
+enum sim_mistake_kind {
+	SIM_BRAKE_EARLY,   /* size m: braking starts that much earlier, at
+			      the limit from there; the corner's minimum
+			      speed is then held until the limit lap
+			      allows more */
+	SIM_SLOW,	   /* size = factor in (0, 1): the corner's minimum
+			      speed times it, held over the limit lap's
+			      minimum, braked into and driven out of at
+			      the limit */
+	SIM_LATE_THROTTLE, /* size m: neither pedal for that far from
+			      where the throttle would pass 10 %, then
+			      the limit */
+	SIM_COAST,	   /* size m: neither pedal for that far before
+			      the braking point, then braking at the
+			      limit (which therefore starts later) */
+};
+/* "brake-early", "slow", "late-throttle", "coast"; NULL past the end. */
+const char *sim_mistake_name(enum sim_mistake_kind k);
+
+struct sim_mistake {
+	enum sim_mistake_kind kind;
+	int corner;  /* corner number, 1-based */
+	double size; /* metres, or the factor of SIM_SLOW */
+};
+
+/* Sensor noise added to the sampled channels: Gaussian, standard
+ * deviations as given (0 = none); pedals clamped to [0, 1]. The same
+ * seed gives the same noise. */
+struct sim_noise {
+	double speed_ms; /* TB_CH_SPEED */
+	double pedal;	 /* TB_CH_THROTTLE, TB_CH_BRAKE */
+	double pos_m;	 /* TB_CH_POS_X, TB_CH_POS_Y */
+	uint64_t seed;
+};
+
+struct sim_driver {
+	double skill; /* share of the grip envelope used, (0, 1]: the car's
+			 mu times skill (0 = 1) */
+	size_t n_mistakes;
+	struct sim_mistake m[SIM_MISTAKES_MAX];
+	struct sim_noise noise;
+};
+
+/* Parse a mistake list "kind:corner:size[,kind:corner:size...]" (kinds
+ * as sim_mistake_name) into d (its mistakes replaced; the rest kept).
+ * TB_ERR_ARG naming the offending item: an unknown kind, a corner < 1,
+ * a size <= 0 (a factor of SIM_SLOW not in (0, 1)), more than
+ * SIM_MISTAKES_MAX items. An empty string gives no mistakes. */
+enum tb_status sim_mistakes_parse(const char *spec, struct sim_driver *d,
+				  struct tb_error *err) TB_WUR;
+
+/* Corners of the car's limit lap on track: sim_solve, sampled at
+ * 100 Hz, ana_grid_from_lap on track at 1 m, ana_corners_find. */
+enum tb_status sim_driver_corners(const struct ana_track *track,
+				  const struct sim_car *car,
+				  struct ana_corners *out,
+				  struct tb_error *err) TB_WUR;
+
+/* What a driver's mistake did, re-simulated. */
+struct sim_mistake_result {
+	double cost_s;	    /* lap time with this mistake alone - lap
+			       time without any */
+	double base_at_m;   /* the clean lap's landmark: brake onset
+			       (BRAKE_EARLY, COAST), minimum (SLOW),
+			       throttle pickup (LATE_THROTTLE), m */
+	double at_m;	    /* ... where the mistake puts it (the brake
+			       onset after coasting) */
+	double base_min_ms; /* the corner's minimum speed, clean lap */
+	double min_ms;	    /* ... with this mistake alone */
+};
+
+struct sim_driver_report {
+	double clean_s; /* the driver's lap without mistakes */
+	double lap_s;	/* with all of them */
+	size_t n;	/* = d->n_mistakes */
+	struct sim_mistake_result m[SIM_MISTAKES_MAX];
+};
+
+/* The driver's speed profile on track (as sim_solve's result; v_lim is
+ * the skill-scaled car's): the limit lap of car with mu * skill, then
+ * each mistake applied at its corner of corners (from
+ * sim_driver_corners; NULL = found here). out is initialised here;
+ * release with sim_result_release. TB_ERR_ARG: skill not in (0, 1], a
+ * mistake's corner past corners->n, a mistake that does not fit its
+ * corner (no braking before it, no pickup after it). */
+enum tb_status
+sim_driver_solve(const struct ana_track *track, const struct sim_car *car,
+		 const struct sim_driver *d, const struct ana_corners *corners,
+		 struct sim_result *out, struct tb_error *err) TB_WUR;
+
+/* Each mistake's true time cost and where it landed (rep->m[j] for
+ * d->m[j]), the clean and the full lap times; corners as above. */
+enum tb_status
+sim_driver_report(const struct ana_track *track, const struct sim_car *car,
+		  const struct sim_driver *d, const struct ana_corners *corners,
+		  struct sim_driver_report *rep, struct tb_error *err) TB_WUR;
+
+/* The driver's lap as channels (sim_result_to_lap at rate_hz of the
+ * profile of sim_driver_solve, corners found here), d->noise added;
+ * the channels' brake is the fraction of the real car's brake cap.
+ * *lap_time_s (optional) gets the exact lap time (out->lap_time_ms is
+ * it rounded). out must be initialised (tb_lap_init). */
+enum tb_status sim_driver_lap(const struct ana_track *track,
+			      const struct sim_car *car,
+			      const struct sim_driver *d, double rate_hz,
+			      struct tb_lap *out, double *lap_time_s,
+			      struct tb_error *err) TB_WUR;
+
+/* The same from a solved profile (the CLI's many laps): res from
+ * sim_driver_solve, noise from noise (NULL = none). */
+enum tb_status sim_driver_sample(const struct ana_track *track,
+				 const struct sim_car *car,
+				 const struct sim_result *res,
+				 const struct sim_noise *noise, double rate_hz,
+				 struct tb_lap *out,
+				 struct tb_error *err) TB_WUR;
+
 #endif /* TB_SIM_H */

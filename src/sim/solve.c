@@ -2,7 +2,7 @@
  * forward traction pass and a backward braking pass combined through
  * the friction ellipse, closed at the start line; and the solved lap as
  * canonical channels at any sample rate. */
-#include "sim.h"
+#include "sim_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -14,8 +14,7 @@
  * drive (dir > 0) or braking (dir < 0, returned positive), the tyre
  * force scaled by the friction ellipse once the lateral force is
  * taken, drag included. */
-static double accel_avail(const struct sim_car *car, double v, double k,
-			  int dir)
+double sim__accel_avail(const struct sim_car *car, double v, double k, int dir)
 {
 	struct sim_forces f;
 	sim_car_forces(car, v, &f);
@@ -43,7 +42,7 @@ static double pass(const struct sim_car *car, const double *curv,
 	size_t i = k0;
 	for (size_t j = 0; j < n; j++) {
 		size_t nx = dir > 0 ? (i + 1) % n : (i + n - 1) % n;
-		double a = accel_avail(car, cur, curv[i], dir);
+		double a = sim__accel_avail(car, cur, curv[i], dir);
 		double v2 = cur * cur + 2.0 * ds * a;
 		double nv = v2 > 0 ? sqrt(v2) : 0.0;
 		if (nv > vlim[nx])
@@ -84,12 +83,10 @@ static double seg_force(const struct sim_car *car, double v0, double v1,
 	return fb < 0 ? fb : 0.0;
 }
 
-static void finish(const struct ana_track *track, const struct sim_car *car,
-		   struct sim_result *r)
+void sim__finish(const struct sim_car *car, struct sim_result *r)
 {
 	size_t n = r->n;
 	double ds = r->step_m;
-	(void)track;
 	r->t[0] = 0;
 	r->v_min = INFINITY;
 	r->v_top = 0;
@@ -102,6 +99,25 @@ static void finish(const struct ana_track *track, const struct sim_car *car,
 		r->v_top = fmax(r->v_top, v0);
 	}
 	r->lap_time_s = r->t[n];
+}
+
+enum tb_status sim__result_alloc(struct sim_result *r, size_t n, double step_m,
+				 struct tb_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->n = n;
+	r->step_m = step_m;
+	r->v = tb_malloc(sizeof(double) * n);
+	r->v_lim = tb_malloc(sizeof(double) * n);
+	r->t = tb_malloc(sizeof(double) * (n + 1));
+	r->ax = tb_malloc(sizeof(double) * n);
+	r->fx = tb_malloc(sizeof(double) * n);
+	if (!r->v || !r->v_lim || !r->t || !r->ax || !r->fx) {
+		sim_result_release(r);
+		return tb_fail(err, TB_ERR_NOMEM,
+			       "sim: out of memory for %zu points", n);
+	}
+	return TB_OK;
 }
 
 enum tb_status sim_solve(const struct ana_track *track,
@@ -117,20 +133,9 @@ enum tb_status sim_solve(const struct ana_track *track,
 	if (st != TB_OK)
 		return st;
 	size_t n = track->n;
-	out->n = n;
-	out->step_m = track->step_m;
-	out->v = tb_malloc(sizeof(double) * n);
-	out->v_lim = tb_malloc(sizeof(double) * n);
-	out->t = tb_malloc(sizeof(double) * (n + 1));
-	out->ax = tb_malloc(sizeof(double) * n);
-	out->fx = tb_malloc(sizeof(double) * n);
-	if (!out->v || !out->v_lim || !out->t || !out->ax || !out->fx) {
-		sim_result_release(out);
-		return tb_fail(err, TB_ERR_NOMEM,
-			       "sim: out of memory for %zu "
-			       "points",
-			       n);
-	}
+	st = sim__result_alloc(out, n, track->step_m, err);
+	if (st != TB_OK)
+		return st;
 	size_t k0 = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!isfinite(track->curv[i])) {
@@ -167,7 +172,7 @@ enum tb_status sim_solve(const struct ana_track *track,
 	out->closure_ms = gap > 0 ? gap : 0.0;
 	for (size_t i = 0; i < n; i++)
 		out->v[i] = fmin(out->v[i], vb[i]);
-	finish(track, car, out);
+	sim__finish(car, out);
 	return TB_OK;
 }
 

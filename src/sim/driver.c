@@ -1,0 +1,649 @@
+/* driver.c - synthetic drivers: the limit lap driven at a share of the
+ * grip, with mistakes of exact sizes injected at chosen corners (early
+ * braking, over-slowing, late throttle, coasting), each mistake's true
+ * cost by re-simulation, and the lap as channels with optional sensor
+ * noise. Corners are the analysis' corners of the car's limit lap. */
+#include "sim_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CORNER_RATE_HZ 100.0 /* sampling of the limit lap for corners */
+#define CORNER_STEP_M  1.0   /* its grid */
+#define PICKUP_THR     0.10  /* throttle pickup, as the analysis has it */
+#define BRAKE_ON       0.05  /* brake applied, as the analysis has it */
+#define PLATEAU_MS     0.05  /* speeds this close to the minimum: one */
+#define IMPLICIT_ITERS 6     /* fixed-point steps of a braking segment */
+#define MISTAKE_MAX_M  2000.0
+
+static const char *const kind_names[] = {"brake-early", "slow", "late-throttle",
+					 "coast"};
+#define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
+
+const char *sim_mistake_name(enum sim_mistake_kind k)
+{
+	return (unsigned)k < N_KINDS ? kind_names[k] : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing "kind:corner:size,...". */
+
+static enum tb_status parse_item(const char *p, size_t item,
+				 struct sim_mistake *m, const char **next,
+				 struct tb_error *err)
+{
+	const char *colon = strchr(p, ':');
+	size_t kl = colon ? (size_t)(colon - p) : strcspn(p, ",");
+	int kind = -1;
+	for (size_t k = 0; colon && k < N_KINDS; k++) {
+		if (strlen(kind_names[k]) == kl &&
+		    !strncmp(p, kind_names[k], kl))
+			kind = (int)k;
+	}
+	if (kind < 0)
+		return tb_fail(err, TB_ERR_ARG,
+			       "mistake %zu: '%.*s' is not brake-early, slow, "
+			       "late-throttle or coast",
+			       item, (int)kl, p);
+	char *end = NULL;
+	long c = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end != ':' || c < 1 || c > ANA_CORNERS_MAX)
+		return tb_fail(err, TB_ERR_ARG,
+			       "mistake %zu: corner must be 1..%d "
+			       "(kind:corner:size)",
+			       item, ANA_CORNERS_MAX);
+	const char *s = end + 1;
+	double size = strtod(s, &end);
+	if (end == s || (*end && *end != ','))
+		return tb_fail(err, TB_ERR_ARG,
+			       "mistake %zu: size '%.*s' is not a number", item,
+			       (int)strcspn(s, ","), s);
+	bool ok = kind == SIM_SLOW ? size > 0 && size < 1
+				   : size > 0 && size <= MISTAKE_MAX_M;
+	if (!ok)
+		return tb_fail(err, TB_ERR_ARG,
+			       "mistake %zu: %s size %g not in %s", item,
+			       kind_names[kind], size,
+			       kind == SIM_SLOW ? "(0, 1)" : "(0, 2000] m");
+	m->kind = (enum sim_mistake_kind)kind;
+	m->corner = (int)c;
+	m->size = size;
+	*next = *end == ',' ? end + 1 : end;
+	return TB_OK;
+}
+
+enum tb_status sim_mistakes_parse(const char *spec, struct sim_driver *d,
+				  struct tb_error *err)
+{
+	if (!spec || !d)
+		return tb_fail(err, TB_ERR_ARG, "mistakes: missing argument");
+	d->n_mistakes = 0;
+	const char *p = spec;
+	size_t item = 0;
+	while (*p) {
+		item++;
+		if (d->n_mistakes >= SIM_MISTAKES_MAX)
+			return tb_fail(err, TB_ERR_ARG,
+				       "mistakes: more than %u",
+				       (unsigned)SIM_MISTAKES_MAX);
+		enum tb_status st =
+		    parse_item(p, item, &d->m[d->n_mistakes], &p, err);
+		if (st != TB_OK) {
+			d->n_mistakes = 0;
+			return st;
+		}
+		d->n_mistakes++;
+	}
+	return TB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Corners of the limit lap. */
+
+enum tb_status sim_driver_corners(const struct ana_track *track,
+				  const struct sim_car *car,
+				  struct ana_corners *out, struct tb_error *err)
+{
+	if (!out)
+		return tb_fail(err, TB_ERR_ARG, "driver corners: no output");
+	struct sim_result r;
+	enum tb_status st = sim_solve(track, car, &r, err);
+	if (st != TB_OK)
+		return st;
+	struct tb_lap lap;
+	struct ana_grid g;
+	tb_lap_init(&lap);
+	memset(&g, 0, sizeof(g));
+	st = sim_result_to_lap(track, car, &r, CORNER_RATE_HZ, &lap, err);
+	if (st == TB_OK)
+		st = ana_grid_from_lap(&lap, track, CORNER_STEP_M, &g, err);
+	if (st == TB_OK) {
+		const struct ana_grid *refs[1] = {&g};
+		st = ana_corners_find(track, refs, 1, out, err);
+	}
+	ana_grid_release(&g);
+	tb_lap_release(&lap);
+	sim_result_release(&r);
+	return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Landmarks of a profile in one corner's segment, on track points. */
+
+struct marks {
+	size_t is, ie; /* segment [is, ie), ie <= n */
+	size_t lo, hi; /* the minimum's plateau */
+	size_t amin;   /* first point of the minimum */
+	double vmin;
+	size_t b; /* brake onset; SIZE_MAX: none */
+	size_t e; /* end of the braking run from b */
+	size_t q; /* throttle pickup; SIZE_MAX: none */
+};
+
+static double clamp01(double x)
+{
+	return x < 0 ? 0.0 : (x > 1 ? 1.0 : x);
+}
+
+/* Pedal fractions of segment i as the channels have them (the real
+ * car's caps). */
+static double brake_frac(const struct sim_car *car, const struct sim_result *r,
+			 size_t i)
+{
+	if (!(r->fx[i] < 0))
+		return 0;
+	struct sim_forces f;
+	sim_car_forces(car, r->v[(i + 1) % r->n], &f);
+	return f.fx_brake > 0 ? clamp01(-r->fx[i] / f.fx_brake) : 0.0;
+}
+
+static double throttle_frac(const struct sim_car *car,
+			    const struct sim_result *r, size_t i)
+{
+	return clamp01(r->fx[i] / (car->power_w / fmax(r->v[i], 1.0)));
+}
+
+static size_t to_index(double d, double len, size_t n)
+{
+	double x = d / len * (double)n;
+	if (!(x > 0))
+		return 0;
+	size_t i = (size_t)llround(x);
+	return i > n ? n : i;
+}
+
+static void marks_find(const struct sim_car *car, const struct sim_result *r,
+		       const struct ana_corners *cs, size_t k, struct marks *m)
+{
+	size_t n = r->n;
+	const struct ana_corner *c = &cs->c[k];
+	m->is = to_index(c->start_m, cs->length_m, n);
+	m->ie = to_index(c->end_m, cs->length_m, n);
+	if (m->ie <= m->is)
+		m->ie = m->is + 1 <= n ? m->is + 1 : n;
+	size_t a = m->is;
+	for (size_t i = m->is; i < m->ie; i++) {
+		if (r->v[i] < r->v[a])
+			a = i;
+	}
+	m->amin = a;
+	m->vmin = r->v[a];
+	m->lo = m->hi = a;
+	while (m->lo > m->is && r->v[m->lo - 1] <= m->vmin + PLATEAU_MS)
+		m->lo--;
+	while (m->hi + 1 < m->ie && r->v[m->hi + 1] <= m->vmin + PLATEAU_MS)
+		m->hi++;
+	/* brake onset as the analysis finds it: the first point of the
+	 * segment braking above BRAKE_ON, up to the minimum; the braking
+	 * run from there ends at its first local minimum (a chicane
+	 * brakes again later) */
+	m->b = m->e = SIZE_MAX;
+	for (size_t i = m->is; i < a; i++) {
+		if (brake_frac(car, r, i) > BRAKE_ON) {
+			m->b = i;
+			break;
+		}
+	}
+	if (m->b != SIZE_MAX) {
+		size_t e = m->b;
+		while (e < a && r->v[e + 1] < r->v[e])
+			e++;
+		m->e = e;
+	}
+	/* pickup as the analysis finds it: from the middle of the
+	 * minimum (first point and its plateau ahead), back while above
+	 * PICKUP_THR, else ahead to the first point above it */
+	size_t pe = a;
+	while (pe + 1 < m->ie && r->v[pe + 1] <= m->vmin + PLATEAU_MS)
+		pe++;
+	size_t p = a + (pe - a) / 2;
+	size_t floor_i = m->b != SIZE_MAX ? m->b : m->is;
+	m->q = SIZE_MAX;
+	if (throttle_frac(car, r, p) > PICKUP_THR) {
+		while (p > floor_i && throttle_frac(car, r, p - 1) > PICKUP_THR)
+			p--;
+		m->q = p;
+		return;
+	}
+	for (; p < m->ie && p < n; p++) {
+		if (throttle_frac(car, r, p) > PICKUP_THR) {
+			m->q = p;
+			return;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Applying mistakes to a speed profile w (the skill-scaled car sc). */
+
+struct prof {
+	const struct sim_car *sc;
+	const double *curv;
+	double *w;
+	size_t n;
+	double ds;
+};
+
+/* Speed after one segment of neither pedal: drag alone. */
+static double coast_next(const struct prof *p, double u)
+{
+	struct sim_forces f;
+	sim_car_forces(p->sc, u, &f);
+	double v2 = u * u - 2.0 * p->ds * f.drag_n / p->sc->mass_kg;
+	return v2 > 0 ? sqrt(v2) : 0.0;
+}
+
+/* Speed after one segment braking at the limit into point i: the
+ * deceleration at the segment's end state, as the solver's backward
+ * pass has it (a fixed point: it depends weakly on the speed). */
+static double brake_next(const struct prof *p, double u, size_t i)
+{
+	double x = u;
+	for (int it = 0; it < IMPLICIT_ITERS; it++) {
+		double a = sim__accel_avail(p->sc, x, p->curv[i], -1);
+		double v2 = u * u - 2.0 * p->ds * a;
+		x = v2 > 0 ? sqrt(v2) : 0.0;
+	}
+	return x;
+}
+
+/* Lowered points propagate at the limit: ahead (drive) from s and
+ * back (braking) from s, until the profile is already slower. */
+static void repair_ahead(const struct prof *p, size_t s)
+{
+	for (size_t j = 0; j < p->n; j++) {
+		size_t i = (s + j) % p->n, nx = (i + 1) % p->n;
+		double a = sim__accel_avail(p->sc, p->w[i], p->curv[i], 1);
+		double v2 = p->w[i] * p->w[i] + 2.0 * p->ds * a;
+		double nv = v2 > 0 ? sqrt(v2) : 0.0;
+		if (nv >= p->w[nx])
+			break;
+		p->w[nx] = nv;
+	}
+}
+
+static void repair_back(const struct prof *p, size_t s)
+{
+	for (size_t j = 0; j < p->n; j++) {
+		size_t i = (s + p->n - j) % p->n, pv = (i + p->n - 1) % p->n;
+		double a = sim__accel_avail(p->sc, p->w[i], p->curv[i], -1);
+		double v2 = p->w[i] * p->w[i] + 2.0 * p->ds * a;
+		double nv = v2 > 0 ? sqrt(v2) : 0.0;
+		if (nv >= p->w[pv])
+			break;
+		p->w[pv] = nv;
+	}
+}
+
+static size_t metres_to_steps(const struct prof *p, double m)
+{
+	return (size_t)llround(m / p->ds);
+}
+
+static void brake_early(const struct prof *p, const struct marks *mk, double x)
+{
+	size_t nb = metres_to_steps(p, x) % p->n;
+	size_t i = (mk->b + p->n - nb) % p->n;
+	double u = p->w[i], hold = p->w[mk->e];
+	while (i != mk->e) {
+		size_t nx = (i + 1) % p->n;
+		u = fmax(brake_next(p, u, nx), hold);
+		if (u < p->w[nx])
+			p->w[nx] = u;
+		i = nx;
+	}
+}
+
+static void slow(const struct prof *p, const struct marks *mk, double f)
+{
+	double cap = f * mk->vmin;
+	for (size_t i = mk->lo; i <= mk->hi; i++)
+		p->w[i] = fmin(p->w[i], cap);
+	repair_back(p, mk->lo);
+	repair_ahead(p, mk->hi);
+}
+
+static void late_throttle(const struct prof *p, const struct marks *mk,
+			  double x)
+{
+	size_t nq = metres_to_steps(p, x), i = mk->q;
+	double u = p->w[i];
+	for (size_t j = 0; j < nq && j < p->n; j++) {
+		size_t nx = (i + 1) % p->n;
+		u = coast_next(p, u);
+		if (u < p->w[nx])
+			p->w[nx] = u;
+		u = p->w[nx];
+		i = nx;
+	}
+	repair_ahead(p, i);
+}
+
+/* Coasting from point s: where the clean lap's braking curve is first
+ * at or below the coasting speed (the braking starts there). */
+static size_t coast_end(const struct prof *p, size_t s, size_t limit)
+{
+	double u = p->w[s];
+	size_t i = s;
+	for (size_t j = 0; j < limit; j++) {
+		size_t nx = (i + 1) % p->n;
+		u = coast_next(p, u);
+		if (p->w[nx] <= u)
+			return j + 1;
+		i = nx;
+	}
+	return limit;
+}
+
+/* Neither pedal for x metres, then braking at the limit onto the clean
+ * lap's braking curve: the coast starts where that takes x metres. */
+static void coast(const struct prof *p, const struct marks *mk, double x)
+{
+	size_t nc = metres_to_steps(p, x) % p->n, n = p->n;
+	size_t limit = nc + (mk->e - mk->b) + 2, best = 0, bd = SIZE_MAX;
+	for (size_t j = 0; j <= nc; j++) {
+		size_t s = (mk->b + n - nc + j) % n;
+		size_t l = coast_end(p, s, limit);
+		size_t c = l - 1; /* the last segment starts braking */
+		size_t dd = c > nc ? c - nc : nc - c;
+		if (dd < bd) {
+			bd = dd;
+			best = s;
+		}
+	}
+	size_t l = coast_end(p, best, limit), i = best;
+	double u = p->w[best];
+	for (size_t j = 0; j + 1 < l; j++) {
+		size_t nx = (i + 1) % n;
+		u = coast_next(p, u);
+		p->w[nx] = fmin(p->w[nx], u);
+		i = nx;
+	}
+}
+
+static enum tb_status apply(const struct prof *p, const struct marks *mk,
+			    const struct sim_mistake *m, struct tb_error *err)
+{
+	bool need_b = m->kind == SIM_BRAKE_EARLY || m->kind == SIM_COAST;
+	if (need_b && mk->b == SIZE_MAX)
+		return tb_fail(err, TB_ERR_ARG,
+			       "driver: %s at corner %d: the lap does not "
+			       "brake for it",
+			       sim_mistake_name(m->kind), m->corner);
+	if (m->kind == SIM_LATE_THROTTLE && mk->q == SIZE_MAX)
+		return tb_fail(err, TB_ERR_ARG,
+			       "driver: late-throttle at corner %d: no "
+			       "throttle pickup in its segment",
+			       m->corner);
+	switch (m->kind) {
+	case SIM_BRAKE_EARLY:
+		brake_early(p, mk, m->size);
+		break;
+	case SIM_SLOW:
+		slow(p, mk, m->size);
+		break;
+	case SIM_LATE_THROTTLE:
+		late_throttle(p, mk, m->size);
+		break;
+	case SIM_COAST:
+		coast(p, mk, m->size);
+		break;
+	}
+	return TB_OK;
+}
+
+static enum tb_status check_driver(const struct ana_track *track,
+				   const struct sim_car *car,
+				   const struct sim_driver *d,
+				   struct tb_error *err)
+{
+	if (!track || !car || !d)
+		return tb_fail(err, TB_ERR_ARG, "driver: missing argument");
+	double s = d->skill == 0 ? 1.0 : d->skill;
+	if (!(s > 0 && s <= 1))
+		return tb_fail(err, TB_ERR_ARG,
+			       "driver: skill %g not in (0, 1]", d->skill);
+	if (d->n_mistakes > SIM_MISTAKES_MAX)
+		return tb_fail(err, TB_ERR_ARG,
+			       "driver: %zu mistakes, at most %u",
+			       d->n_mistakes, (unsigned)SIM_MISTAKES_MAX);
+	for (size_t j = 0; j < d->n_mistakes; j++) {
+		const struct sim_mistake *m = &d->m[j];
+		if (!sim_mistake_name(m->kind))
+			return tb_fail(err, TB_ERR_ARG,
+				       "driver: mistake %zu: unknown kind %d",
+				       j + 1, (int)m->kind);
+		bool ok = m->kind == SIM_SLOW
+			      ? m->size > 0 && m->size < 1
+			      : m->size > 0 && m->size <= MISTAKE_MAX_M;
+		if (!ok)
+			return tb_fail(err, TB_ERR_ARG,
+				       "driver: mistake %zu: %s size %g out "
+				       "of range",
+				       j + 1, sim_mistake_name(m->kind),
+				       m->size);
+	}
+	return TB_OK;
+}
+
+enum tb_status sim_driver_solve(const struct ana_track *track,
+				const struct sim_car *car,
+				const struct sim_driver *d,
+				const struct ana_corners *corners,
+				struct sim_result *out, struct tb_error *err)
+{
+	if (!out)
+		return tb_fail(err, TB_ERR_ARG, "driver: no output");
+	memset(out, 0, sizeof(*out));
+	enum tb_status st = check_driver(track, car, d, err);
+	if (st != TB_OK)
+		return st;
+	struct ana_corners own;
+	if (!corners && d->n_mistakes > 0) {
+		st = sim_driver_corners(track, car, &own, err);
+		if (st != TB_OK)
+			return st;
+		corners = &own;
+	}
+	for (size_t j = 0; j < d->n_mistakes; j++) {
+		if (d->m[j].corner < 1 || (size_t)d->m[j].corner > corners->n)
+			return tb_fail(err, TB_ERR_ARG,
+				       "driver: mistake %zu (%s) at corner "
+				       "%d: the track has %zu corners",
+				       j + 1, sim_mistake_name(d->m[j].kind),
+				       d->m[j].corner, corners->n);
+	}
+	struct sim_car sc = *car;
+	sc.mu *= d->skill == 0 ? 1.0 : d->skill;
+	st = sim_solve(track, &sc, out, err);
+	if (st != TB_OK)
+		return st;
+	if (d->n_mistakes == 0)
+		return TB_OK;
+	/* landmarks all from the clean profile, then the mistakes */
+	struct marks mk[SIM_MISTAKES_MAX];
+	for (size_t j = 0; j < d->n_mistakes; j++)
+		marks_find(car, out, corners, (size_t)d->m[j].corner - 1,
+			   &mk[j]);
+	struct prof p = {&sc, track->curv, out->v, out->n, out->step_m};
+	for (size_t j = 0; j < d->n_mistakes && st == TB_OK; j++)
+		st = apply(&p, &mk[j], &d->m[j], err);
+	if (st != TB_OK) {
+		sim_result_release(out);
+		return st;
+	}
+	sim__finish(&sc, out);
+	return TB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Re-simulated costs. */
+
+static double landmark(const struct marks *m, enum sim_mistake_kind k,
+		       double ds)
+{
+	size_t i = k == SIM_SLOW	    ? m->amin
+		   : k == SIM_LATE_THROTTLE ? m->q
+					    : m->b;
+	return i == SIZE_MAX ? NAN : (double)i * ds;
+}
+
+static enum tb_status
+one_lap(const struct ana_track *track, const struct sim_car *car,
+	const struct sim_driver *d, size_t n_m, const struct sim_mistake *m,
+	const struct ana_corners *cs, const struct sim_mistake *at,
+	double *lap_s, struct marks *mk, struct tb_error *err)
+{
+	struct sim_driver dd = *d;
+	dd.n_mistakes = n_m;
+	if (m)
+		dd.m[0] = *m;
+	struct sim_result r;
+	enum tb_status st = sim_driver_solve(track, car, &dd, cs, &r, err);
+	if (st != TB_OK)
+		return st;
+	*lap_s = r.lap_time_s;
+	if (at && mk)
+		marks_find(car, &r, cs, (size_t)at->corner - 1, mk);
+	sim_result_release(&r);
+	return TB_OK;
+}
+
+enum tb_status
+sim_driver_report(const struct ana_track *track, const struct sim_car *car,
+		  const struct sim_driver *d, const struct ana_corners *corners,
+		  struct sim_driver_report *rep, struct tb_error *err)
+{
+	if (!rep)
+		return tb_fail(err, TB_ERR_ARG, "driver report: no output");
+	memset(rep, 0, sizeof(*rep));
+	enum tb_status st = check_driver(track, car, d, err);
+	if (st != TB_OK)
+		return st;
+	struct ana_corners own;
+	if (!corners) {
+		st = sim_driver_corners(track, car, &own, err);
+		if (st != TB_OK)
+			return st;
+		corners = &own;
+	}
+	st = one_lap(track, car, d, d->n_mistakes, NULL, corners, NULL,
+		     &rep->lap_s, NULL, err);
+	if (st != TB_OK)
+		return st;
+	rep->n = d->n_mistakes;
+	for (size_t j = 0; j < d->n_mistakes && st == TB_OK; j++) {
+		const struct sim_mistake *m = &d->m[j];
+		struct sim_mistake_result *o = &rep->m[j];
+		struct marks m0, m1;
+		double t1;
+		st = one_lap(track, car, d, 0, NULL, corners, m, &rep->clean_s,
+			     &m0, err);
+		if (st == TB_OK)
+			st = one_lap(track, car, d, 1, m, corners, m, &t1, &m1,
+				     err);
+		if (st != TB_OK)
+			break;
+		o->cost_s = t1 - rep->clean_s;
+		o->base_at_m = landmark(&m0, m->kind, track->step_m);
+		o->at_m = landmark(&m1, m->kind, track->step_m);
+		o->base_min_ms = m0.vmin;
+		o->min_ms = m1.vmin;
+	}
+	if (st == TB_OK && d->n_mistakes == 0)
+		st = one_lap(track, car, d, 0, NULL, corners, NULL,
+			     &rep->clean_s, NULL, err);
+	if (st != TB_OK)
+		memset(rep, 0, sizeof(*rep));
+	return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Channels and noise. */
+
+/* splitmix64: small, seedable, good enough for sensor noise. */
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Standard normal by Box-Muller. */
+static double rng_gauss(uint64_t *s)
+{
+	double u1 = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
+	double u2 = (double)(rng_next(s) >> 11) / 9007199254740992.0;
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
+}
+
+static void add_noise(struct tb_lap *lap, enum tb_channel ch, double sd,
+		      bool pedal, uint64_t *s)
+{
+	if (!(sd > 0) || !lap->col[ch])
+		return;
+	for (size_t i = 0; i < lap->n; i++) {
+		double v = lap->col[ch][i] + sd * rng_gauss(s);
+		lap->col[ch][i] = pedal ? clamp01(v) : v;
+	}
+}
+
+enum tb_status sim_driver_sample(const struct ana_track *track,
+				 const struct sim_car *car,
+				 const struct sim_result *res,
+				 const struct sim_noise *noise, double rate_hz,
+				 struct tb_lap *out, struct tb_error *err)
+{
+	enum tb_status st =
+	    sim_result_to_lap(track, car, res, rate_hz, out, err);
+	if (st != TB_OK || !noise)
+		return st;
+	uint64_t s = noise->seed;
+	add_noise(out, TB_CH_SPEED, noise->speed_ms, false, &s);
+	add_noise(out, TB_CH_THROTTLE, noise->pedal, true, &s);
+	add_noise(out, TB_CH_BRAKE, noise->pedal, true, &s);
+	add_noise(out, TB_CH_POS_X, noise->pos_m, false, &s);
+	add_noise(out, TB_CH_POS_Y, noise->pos_m, false, &s);
+	return TB_OK;
+}
+
+enum tb_status sim_driver_lap(const struct ana_track *track,
+			      const struct sim_car *car,
+			      const struct sim_driver *d, double rate_hz,
+			      struct tb_lap *out, double *lap_time_s,
+			      struct tb_error *err)
+{
+	if (!out)
+		return tb_fail(err, TB_ERR_ARG, "driver lap: no output");
+	struct sim_result r;
+	enum tb_status st = sim_driver_solve(track, car, d, NULL, &r, err);
+	if (st != TB_OK)
+		return st;
+	st = sim_driver_sample(track, car, &r, &d->noise, rate_hz, out, err);
+	if (st == TB_OK && lap_time_s)
+		*lap_time_s = r.lap_time_s;
+	sim_result_release(&r);
+	return st;
+}
