@@ -316,9 +316,9 @@ static void analyze_usage(FILE *out)
 		"apex), throttle pickup and time\nlost. The losses add up to "
 		"the lap delta (last line). --ref best (default):\nthe fastest "
 		"valid lap of the same session and car; session-best: of the\n"
-		"session. The track model is built from the reference lap "
-		"on each run\n(stored track models are not implemented "
-		"yet).\n");
+		"session. The track model is looked up by game, track and "
+		"layout;\nwhen absent it is built from the reference lap and "
+		"stored for reuse.\n");
 }
 
 static void fmt_num(char *buf, size_t cap, double v, const char *f)
