@@ -27,12 +27,6 @@ enum tb_status srv_sink_put(struct srv_sink *s,
 			    const struct tb_car_info *car,
 			    const struct tb_lap *lap, int64_t *lap_id,
 			    struct tb_error *err) TB_WUR;
-/* Forget the cached session ids (after a rolled-back batch, the rows
- * they name may not exist). */
-void srv_sink_forget(struct srv_sink *s);
-/* Laps written and write failures so far. */
-uint64_t srv_sink_laps(const struct srv_sink *s);
-uint64_t srv_sink_failures(const struct srv_sink *s);
 
 /* Import a pcap/pcapng capture of UDP telemetry into the store: each
  * destination port is one stream whose protocol is found by sniffing.

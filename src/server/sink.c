@@ -26,7 +26,6 @@ struct sess_id {
 
 struct srv_sink {
 	struct store *st;
-	uint64_t laps, failures;
 	unsigned next; /* round-robin eviction */
 	struct sess_id ids[SINK_SESSIONS];
 };
@@ -45,16 +44,6 @@ enum tb_status srv_sink_create(struct store *st, struct srv_sink **out)
 void srv_sink_destroy(struct srv_sink *s)
 {
 	tb_free(s);
-}
-
-uint64_t srv_sink_laps(const struct srv_sink *s)
-{
-	return s->laps;
-}
-
-uint64_t srv_sink_failures(const struct srv_sink *s)
-{
-	return s->failures;
 }
 
 static struct sess_id *session_row(struct srv_sink *s,
@@ -98,32 +87,22 @@ enum tb_status srv_sink_put(struct srv_sink *s,
 {
 	enum tb_status st;
 	struct sess_id *e = session_row(s, session, err);
-	if (!e) {
-		s->failures++;
+	if (!e)
 		return err ? err->status : TB_ERR_DB;
-	}
 	unsigned ci = car->car_index;
 	bool car_known = ci < TB_MAX_CARS &&
 			 (e->car_written & (1ull << ci)) &&
 			 memcmp(&e->cars[ci], car, sizeof(*car)) == 0;
 	if (!car_known) {
 		st = store_car_put(s->st, e->id, car, err);
-		if (st != TB_OK) {
-			s->failures++;
+		if (st != TB_OK)
 			return st;
-		}
 		if (ci < TB_MAX_CARS) {
 			e->cars[ci] = *car;
 			e->car_written |= 1ull << ci;
 		}
 	}
-	st = store_lap_put(s->st, e->id, lap, lap_id, err);
-	if (st != TB_OK) {
-		s->failures++;
-		return st;
-	}
-	s->laps++;
-	return TB_OK;
+	return store_lap_put(s->st, e->id, lap, lap_id, err);
 }
 
 enum tb_status srv_sink_write(struct srv_sink *s,
@@ -133,12 +112,6 @@ enum tb_status srv_sink_write(struct srv_sink *s,
 	int64_t lap_id;
 	return srv_sink_put(s, &job->session, &job->car, &job->lap, &lap_id,
 			    err);
-}
-
-void srv_sink_forget(struct srv_sink *s)
-{
-	memset(s->ids, 0, sizeof(s->ids));
-	s->next = 0;
 }
 
 struct import_ctx {
