@@ -71,10 +71,12 @@ if(TB_FUZZ)
     target_link_options(fuzz_f1lt PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(fuzz_f1lt PRIVATE tb_core PkgConfig::JANSSON
                           PkgConfig::ZLIB)
-    # MoTeC i2 .ld/.ldx reader: motec.c built into the target itself so
-    # libFuzzer sees its coverage.
+    # MoTeC i2 .ld/.ldx reader: its sources built into the target itself
+    # so libFuzzer sees their coverage.
     add_executable(fuzz_motec fuzz/fuzz_motec.c
-                   ${CMAKE_SOURCE_DIR}/src/formats/motec.c)
+                   ${CMAKE_SOURCE_DIR}/src/formats/ldx.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/motec_common.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/motec_read.c)
     target_include_directories(fuzz_motec PRIVATE ${CMAKE_SOURCE_DIR}/src)
     target_compile_options(fuzz_motec PRIVATE
                            -fsanitize=fuzzer,address,undefined -g)

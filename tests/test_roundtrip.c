@@ -48,7 +48,7 @@
  * beacons (lap_time is then time since the lap's beacon, i.e. the
  * original's lap_time minus its first sample's). Lap number, lap time to
  * the ms (complete laps) and the incomplete flag survive. What .ld cannot
- * carry (motec.h / motec.c): session time of day (the log clock starts at
+ * carry (motec.h / motec_int.h): session time of day (the log clock starts at
  * 0), lap flags other than incomplete (cut, pit, out, in, flashback),
  * sector times, an incomplete lap's game-reported time, and session
  * fields with no .ld home (uid, game version, track id, weather, temps,

@@ -2,7 +2,7 @@
  * companion .ldx XML with the lap beacons (read and write). The importer
  * resamples every channel onto the fastest channel's time base, maps the
  * MoTeC channel names it knows onto canonical channels and splits laps at
- * the .ldx beacons. Layout notes and sources are in motec.c. */
+ * the .ldx beacons. Layout notes and sources are in motec_int.h. */
 #ifndef TB_FORMATS_MOTEC_H
 #define TB_FORMATS_MOTEC_H
 
