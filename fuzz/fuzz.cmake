@@ -82,9 +82,13 @@ if(TB_FUZZ)
                            -fsanitize=fuzzer,address,undefined -g)
     target_link_options(fuzz_motec PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(fuzz_motec PRIVATE tb_core)
-    # CSV import (csv.c built into the target so libFuzzer sees it).
+    # CSV import (csv_*.c built into the target so libFuzzer sees it).
     add_executable(fuzz_csv fuzz/fuzz_csv.c
-                   ${CMAKE_SOURCE_DIR}/src/formats/csv.c)
+                   ${CMAKE_SOURCE_DIR}/src/formats/csv_read.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/csv_names.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/csv_own.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/csv_generic.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/csv_write.c)
     target_include_directories(fuzz_csv PRIVATE ${CMAKE_SOURCE_DIR}/src)
     target_compile_options(fuzz_csv PRIVATE
                            -fsanitize=fuzzer,address,undefined -g)

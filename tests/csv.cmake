@@ -1,2 +1,2 @@
-# CSV import/export (src/formats/csv.c).
+# CSV import/export (src/formats/csv_*.c).
 tb_add_test(test_csv SOURCES tests/test_csv.c LIBS tb_formats)
