@@ -5,7 +5,8 @@ set -eu
 
 PKGS="gcc make cmake pkg-config clang-format clang libclang-rt-14-dev
 libsqlite3-dev libzstd-dev libmicrohttpd-dev libpcap-dev libcmocka-dev
-tcpdump libjansson-dev zlib1g-dev libcurl4-openssl-dev"
+tcpdump libjansson-dev zlib1g-dev libcurl4-openssl-dev libxgboost-dev
+chromium"
 
 missing=""
 for p in $PKGS; do
@@ -14,6 +15,11 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+
+# The web UI is bundled with Node.js tools from the npm registry; any
+# node >= 18 with npm will do (Debian's own if none is installed).
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 [ -z "$missing" ] && exit 0
 
