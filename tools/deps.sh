@@ -3,10 +3,15 @@
 # Idempotent; runs as root (or through sudo) on Debian 12.
 set -eu
 
-PKGS="gcc make cmake pkg-config clang-format clang libclang-rt-14-dev
-libsqlite3-dev libzstd-dev libmicrohttpd-dev libpcap-dev libcmocka-dev
-tcpdump libjansson-dev zlib1g-dev libcurl4-openssl-dev libxgboost-dev
+# TB_DEPS=build: only what building the binary needs (container images);
+# otherwise also the tools the tests use (sanitizer runtime, fuzzing,
+# cmocka, tcpdump, the browser).
+PKGS="gcc make cmake pkg-config libsqlite3-dev libzstd-dev libmicrohttpd-dev
+libpcap-dev libjansson-dev zlib1g-dev libcurl4-openssl-dev libxgboost-dev"
+if [ "${TB_DEPS:-all}" != build ]; then
+	PKGS="$PKGS clang-format clang libclang-rt-14-dev libcmocka-dev tcpdump
 chromium"
+fi
 
 missing=""
 for p in $PKGS; do
