@@ -64,7 +64,8 @@ if(TB_FUZZ)
     # F1 live-timing archives: f1lt.c built into the target so
     # libFuzzer sees its coverage.
     add_executable(fuzz_f1lt fuzz/fuzz_f1lt.c
-                   ${CMAKE_SOURCE_DIR}/src/formats/f1lt.c)
+                   ${CMAKE_SOURCE_DIR}/src/formats/f1lt.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/jscan.c)
     target_include_directories(fuzz_f1lt PRIVATE ${CMAKE_SOURCE_DIR}/src)
     target_compile_options(fuzz_f1lt PRIVATE
                            -fsanitize=fuzzer,address,undefined -g)

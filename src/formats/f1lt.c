@@ -5,6 +5,7 @@
  * sibling streams by both naming schemes. Layout notes: shared/FORMATS.md
  * and the FastF1 test-data README (Fast-F1 fastf1/_api.py). */
 #include "f1lt.h"
+#include "jscan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -349,9 +350,23 @@ static enum tb_status lt_each(const struct f1lt_stream *s, bool strings,
 				       "%s: more than %u messages", s->name,
 				       F1LT_MSGS_MAX);
 		json_error_t je;
-		json_t *msg = json_loadb((const char *)p + pos + LT_TS_LEN,
-					 len - LT_TS_LEN,
+		const char *body = (const char *)p + pos + LT_TS_LEN;
+		size_t blen = len - LT_TS_LEN;
+		json_t *msg;
+		bool fast = strings && blen >= 2 && body[0] == '"' &&
+			    body[blen - 1] == '"' &&
+			    !memchr(body + 1, '\\', blen - 2) &&
+			    !memchr(body + 1, '"', blen - 2);
+		if (fast)
+			/* a ".z" payload: base64 needs no unescaping, and its
+			 * decoder rejects every byte outside the alphabet */
+			msg = json_stringn_nocheck(body + 1, blen - 2);
+		else
+			msg = json_loadb(body, blen,
 					 JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+		if (!msg && fast)
+			return tb_fail(err, TB_ERR_NOMEM,
+				       "%s line %zu: no memory", s->name, line);
 		if (!msg)
 			return tb_fail(err, TB_ERR_CORRUPT,
 				       "%s line %zu column %d: %s", s->name,
@@ -851,42 +866,18 @@ static enum tb_status lt_timing_msg(void *ctx, size_t line, int64_t t_ms,
 }
 
 /* ------------------------------------------------------------------ */
-/* Car data and positions (".z"). */
+/* Car data and positions (".z"): the inflated JSON is read with the pull
+ * reader of jscan.h (no tree: a DOM's allocations cost more than the
+ * inflate), in the layout {"Entries": [{"Utc": T, "Cars": {"44":
+ * {"Channels": {"0": rpm, ...}}}}]} and {"Position": [{"Timestamp": T,
+ * "Entries": {"44": {"X": x, "Y": y, "Z": z, ...}}}]}. */
 
-static enum tb_status lt_z_json(struct lt_sess *s, json_t *msg, json_t **out,
-				struct tb_error *err)
+static enum tb_status lt_scan_fail(struct lt_sess *s, const struct jscan *j,
+				   struct tb_error *err)
 {
-	struct tb_error e2;
-	s->zbuf.len = 0;
-	enum tb_status st = f1lt_z_inflate(
-	    json_string_value(msg), json_string_length(msg), &s->zbuf, &e2);
-	if (st != TB_OK)
-		return tb_fail(err, st, "%s line %zu: %s", s->cur_name,
-			       s->cur_line, e2.msg);
-	json_error_t je;
-	*out = json_loadb((const char *)s->zbuf.data, s->zbuf.len, 0, &je);
-	if (!*out || !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return tb_fail(err, TB_ERR_CORRUPT,
-			       "%s line %zu: inflated JSON column %d: %s",
-			       s->cur_name, s->cur_line, je.column,
-			       je.text[0] ? je.text : "not an object");
-	}
-	return TB_OK;
-}
-
-static enum tb_status lt_utc(struct lt_sess *s, json_t *o, const char *key,
-			     int64_t *ms, struct tb_error *err)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_string(v) ||
-	    f1lt_parse_iso8601(json_string_value(v), json_string_length(v),
-			       ms) != TB_OK)
-		return tb_fail(err, TB_ERR_FORMAT,
-			       "%s line %zu: %s is not an ISO 8601 time",
-			       s->cur_name, s->cur_line, key);
-	return TB_OK;
+	return tb_fail(err, TB_ERR_CORRUPT,
+		       "%s line %zu: inflated JSON byte %zu: %s", s->cur_name,
+		       s->cur_line, j->err_at, j->err ? j->err : "bad value");
 }
 
 static void lt_note_offset(struct lt_sess *s, int64_t utc, int64_t t_ms)
@@ -925,140 +916,279 @@ static enum tb_status lt_count_sample(struct lt_sess *s, struct tb_error *err)
  * 4 throttle, 5 brake, 45 drs. */
 static const char *const lt_chan_keys[6] = {"0", "2", "3", "4", "5", "45"};
 
-static enum tb_status lt_car_entry(struct lt_sess *s, json_t *e, int64_t t_ms,
-				   struct tb_error *err)
+static int lt_chan_index(const char *k, size_t n)
 {
-	int64_t utc;
-	enum tb_status st = lt_utc(s, e, "Utc", &utc, err);
-	if (st != TB_OK)
-		return st;
-	lt_note_offset(s, utc, t_ms);
-	json_t *cars = json_object_get(e, "Cars");
-	if (!json_is_object(cars))
+	for (int i = 0; i < 6; i++)
+		if (jscan_key_is(k, n, lt_chan_keys[i]))
+			return i;
+	return -1;
+}
+
+/* One car's {"Channels": {...}} into a new sample of driver d. */
+static enum tb_status lt_car_channels(struct lt_sess *s, struct jscan *j,
+				      size_t d, const char *key, int64_t utc,
+				      struct tb_error *err)
+{
+	struct lt_car c;
+	memset(&c, 0, sizeof(c));
+	c.utc = utc;
+	bool have = false;
+	const char *k;
+	size_t kn;
+	int r;
+	if (jscan_peek(j) != JSCAN_OBJ)
 		return tb_fail(err, TB_ERR_FORMAT,
-			       "%s line %zu: entry without Cars", s->cur_name,
-			       s->cur_line);
-	const char *key;
-	json_t *car;
-	json_object_foreach(cars, key, car)
-	{
-		size_t d;
-		st = lt_driver(s, key, &d, err);
-		if (st != TB_OK)
-			return st;
-		json_t *ch = json_object_get(car, "Channels");
-		if (!json_is_object(ch))
-			return tb_fail(err, TB_ERR_FORMAT,
-				       "%s line %zu: car %s without Channels",
-				       s->cur_name, s->cur_line, key);
-		struct lt_drv_state *ds = &s->ds[d];
-		st = lt_count_sample(s, err);
-		if (st == TB_OK &&
-		    lt_grow((void **)&ds->car, &ds->cap_car, ds->n_car,
-			    sizeof(*ds->car)) != TB_OK)
-			st = tb_fail(err, TB_ERR_NOMEM, "car samples");
-		if (st != TB_OK)
-			return st;
-		struct lt_car *c = &ds->car[ds->n_car++];
-		memset(c, 0, sizeof(*c));
-		c->utc = utc;
-		for (int k = 0; k < 6; k++) {
-			json_t *v = json_object_get(ch, lt_chan_keys[k]);
-			if (!v)
+			       "%s line %zu: car %s without Channels",
+			       s->cur_name, s->cur_line, key);
+	(void)jscan_obj_begin(j);
+	while ((r = jscan_obj_next(j, &k, &kn)) == 1) {
+		if (!jscan_key_is(k, kn, "Channels") ||
+		    jscan_peek(j) != JSCAN_OBJ) {
+			if (!jscan_skip(j))
+				return lt_scan_fail(s, j, err);
+			continue;
+		}
+		have = true;
+		(void)jscan_obj_begin(j);
+		int r2;
+		while ((r2 = jscan_obj_next(j, &k, &kn)) == 1) {
+			int idx = lt_chan_index(k, kn);
+			if (idx < 0) {
+				if (!jscan_skip(j))
+					return lt_scan_fail(s, j, err);
 				continue;
-			if (!json_is_number(v))
+			}
+			double v;
+			if (jscan_peek(j) != JSCAN_NUM)
 				return tb_fail(err, TB_ERR_FORMAT,
 					       "%s line %zu: car %s channel "
 					       "%s is not a number",
 					       s->cur_name, s->cur_line, key,
-					       lt_chan_keys[k]);
-			c->v[k] = (float)json_number_value(v);
-			c->mask |= (uint8_t)(1u << k);
+					       lt_chan_keys[idx]);
+			if (!jscan_num(j, &v))
+				return lt_scan_fail(s, j, err);
+			c.v[idx] = (float)v;
+			c.mask |= (uint8_t)(1u << idx);
 		}
-		s->res->drivers[d].n_car_samples++;
+		if (r2 < 0)
+			return lt_scan_fail(s, j, err);
 	}
+	if (r < 0)
+		return lt_scan_fail(s, j, err);
+	if (!have)
+		return tb_fail(err, TB_ERR_FORMAT,
+			       "%s line %zu: car %s without Channels",
+			       s->cur_name, s->cur_line, key);
+	struct lt_drv_state *ds = &s->ds[d];
+	enum tb_status st = lt_count_sample(s, err);
+	if (st == TB_OK && lt_grow((void **)&ds->car, &ds->cap_car, ds->n_car,
+				   sizeof(*ds->car)) != TB_OK)
+		st = tb_fail(err, TB_ERR_NOMEM, "car samples");
+	if (st != TB_OK)
+		return st;
+	ds->car[ds->n_car++] = c;
+	s->res->drivers[d].n_car_samples++;
 	return TB_OK;
 }
 
-static enum tb_status lt_pos_entry(struct lt_sess *s, json_t *e, int64_t t_ms,
-				   struct tb_error *err)
+/* One car's {"X": x, "Y": y, "Z": z, ...} into a new position of d. */
+static enum tb_status lt_car_position(struct lt_sess *s, struct jscan *j,
+				      size_t d, const char *key, int64_t utc,
+				      struct tb_error *err)
 {
-	int64_t utc;
-	enum tb_status st = lt_utc(s, e, "Timestamp", &utc, err);
+	double xyz[3];
+	unsigned have = 0;
+	const char *k;
+	size_t kn;
+	int r;
+	if (jscan_peek(j) != JSCAN_OBJ)
+		goto bad;
+	(void)jscan_obj_begin(j);
+	while ((r = jscan_obj_next(j, &k, &kn)) == 1) {
+		int a = kn != 1	      ? -1
+			: k[0] == 'X' ? 0
+			: k[0] == 'Y' ? 1
+			: k[0] == 'Z' ? 2
+				      : -1;
+		if (a < 0) {
+			if (!jscan_skip(j))
+				return lt_scan_fail(s, j, err);
+			continue;
+		}
+		if (jscan_peek(j) != JSCAN_NUM)
+			goto bad;
+		if (!jscan_num(j, &xyz[a]))
+			return lt_scan_fail(s, j, err);
+		have |= 1u << a;
+	}
+	if (r < 0)
+		return lt_scan_fail(s, j, err);
+	if (have != 7)
+		goto bad;
+	struct lt_drv_state *ds = &s->ds[d];
+	enum tb_status st = lt_count_sample(s, err);
+	if (st == TB_OK && lt_grow((void **)&ds->pos, &ds->cap_pos, ds->n_pos,
+				   sizeof(*ds->pos)) != TB_OK)
+		st = tb_fail(err, TB_ERR_NOMEM, "positions");
 	if (st != TB_OK)
 		return st;
-	lt_note_offset(s, utc, t_ms);
-	json_t *cars = json_object_get(e, "Entries");
-	if (!json_is_object(cars))
-		return tb_fail(err, TB_ERR_FORMAT,
-			       "%s line %zu: position without Entries",
-			       s->cur_name, s->cur_line);
-	const char *key;
-	json_t *car;
-	json_object_foreach(cars, key, car)
-	{
+	struct lt_pos *ps = &ds->pos[ds->n_pos++];
+	ps->utc = utc;
+	ps->x = (float)xyz[0];
+	ps->y = (float)xyz[1];
+	ps->z = (float)xyz[2];
+	s->res->drivers[d].n_pos_samples++;
+	return TB_OK;
+bad:
+	return tb_fail(err, TB_ERR_FORMAT,
+		       "%s line %zu: car %s position needs numbers X, Y, Z",
+		       s->cur_name, s->cur_line, key);
+}
+
+/* The cars object of one entry: {"44": {...}, "1": {...}}. */
+static enum tb_status lt_cars(struct lt_sess *s, struct jscan *j, int64_t utc,
+			      bool car, struct tb_error *err)
+{
+	const char *k;
+	size_t kn;
+	int r;
+	if (!jscan_obj_begin(j))
+		return lt_scan_fail(s, j, err);
+	while ((r = jscan_obj_next(j, &k, &kn)) == 1) {
+		char key[16];
+		if (kn >= sizeof(key))
+			return tb_fail(err, TB_ERR_CORRUPT,
+				       "%s line %zu: car key \"%.16s\" is not "
+				       "a racing number",
+				       s->cur_name, s->cur_line, k);
+		memcpy(key, k, kn);
+		key[kn] = '\0';
 		size_t d;
-		st = lt_driver(s, key, &d, err);
+		enum tb_status st = lt_driver(s, key, &d, err);
+		if (st == TB_OK)
+			st = car ? lt_car_channels(s, j, d, key, utc, err)
+				 : lt_car_position(s, j, d, key, utc, err);
 		if (st != TB_OK)
 			return st;
-		json_t *x = json_object_get(car, "X");
-		json_t *y = json_object_get(car, "Y");
-		json_t *z = json_object_get(car, "Z");
-		if (!json_is_number(x) || !json_is_number(y) ||
-		    !json_is_number(z))
-			return tb_fail(err, TB_ERR_FORMAT,
-				       "%s line %zu: car %s position needs "
-				       "numbers X, Y, Z",
-				       s->cur_name, s->cur_line, key);
-		struct lt_drv_state *ds = &s->ds[d];
-		st = lt_count_sample(s, err);
-		if (st == TB_OK &&
-		    lt_grow((void **)&ds->pos, &ds->cap_pos, ds->n_pos,
-			    sizeof(*ds->pos)) != TB_OK)
-			st = tb_fail(err, TB_ERR_NOMEM, "positions");
-		if (st != TB_OK)
-			return st;
-		struct lt_pos *ps = &ds->pos[ds->n_pos++];
-		ps->utc = utc;
-		ps->x = (float)json_number_value(x);
-		ps->y = (float)json_number_value(y);
-		ps->z = (float)json_number_value(z);
-		s->res->drivers[d].n_pos_samples++;
 	}
+	return r < 0 ? lt_scan_fail(s, j, err) : TB_OK;
+}
+
+/* One entry {"Utc": T, "Cars": {...}} (or "Timestamp" and "Entries"):
+ * the cars are read in place when the time came first, else found
+ * again after it. */
+static enum tb_status lt_entry(struct lt_sess *s, struct jscan *j, int64_t t_ms,
+			       bool car, struct tb_error *err)
+{
+	const char *tkey = car ? "Utc" : "Timestamp";
+	const char *ckey = car ? "Cars" : "Entries";
+	const char *k, *ts = NULL, *cars_at = NULL;
+	size_t kn, tn = 0;
+	int64_t utc = 0;
+	bool have_utc = false, done_cars = false;
+	int r;
+	if (jscan_peek(j) != JSCAN_OBJ)
+		return tb_fail(err, TB_ERR_FORMAT,
+			       "%s line %zu: an entry is not an object",
+			       s->cur_name, s->cur_line);
+	(void)jscan_obj_begin(j);
+	while ((r = jscan_obj_next(j, &k, &kn)) == 1) {
+		if (jscan_key_is(k, kn, tkey) && jscan_peek(j) == JSCAN_STR) {
+			if (!jscan_str(j, &ts, &tn))
+				return lt_scan_fail(s, j, err);
+			have_utc = f1lt_parse_iso8601(ts, tn, &utc) == TB_OK;
+			if (!have_utc)
+				break;
+			lt_note_offset(s, utc, t_ms);
+		} else if (jscan_key_is(k, kn, ckey) &&
+			   jscan_peek(j) == JSCAN_OBJ) {
+			if (have_utc) {
+				enum tb_status st =
+				    lt_cars(s, j, utc, car, err);
+				if (st != TB_OK)
+					return st;
+				done_cars = true;
+				cars_at = NULL;
+			} else {
+				cars_at = j->p;
+				if (!jscan_skip(j))
+					return lt_scan_fail(s, j, err);
+			}
+		} else if (!jscan_skip(j)) {
+			return lt_scan_fail(s, j, err);
+		}
+	}
+	if (!have_utc)
+		return tb_fail(err, TB_ERR_FORMAT,
+			       "%s line %zu: %s is not an ISO 8601 time",
+			       s->cur_name, s->cur_line, tkey);
+	if (r < 0)
+		return lt_scan_fail(s, j, err);
+	if (cars_at) {
+		struct jscan c;
+		jscan_init(&c, cars_at, (size_t)(j->end - cars_at));
+		c.base = j->base;
+		return lt_cars(s, &c, utc, car, err);
+	}
+	if (!done_cars)
+		return tb_fail(err, TB_ERR_FORMAT,
+			       "%s line %zu: entry without %s", s->cur_name,
+			       s->cur_line, ckey);
 	return TB_OK;
 }
 
 static enum tb_status lt_z_msg(struct lt_sess *s, size_t line, int64_t t_ms,
 			       json_t *msg, bool car, struct tb_error *err)
 {
-	json_t *root = NULL;
 	s->cur_line = line;
 	if (!json_is_string(msg))
 		return tb_fail(err, TB_ERR_FORMAT,
 			       "%s line %zu: a \".z\" message is a base64 "
 			       "string",
 			       s->cur_name, line);
-	enum tb_status st = lt_z_json(s, msg, &root, err);
+	struct tb_error e2;
+	s->zbuf.len = 0;
+	enum tb_status st = f1lt_z_inflate(
+	    json_string_value(msg), json_string_length(msg), &s->zbuf, &e2);
 	if (st != TB_OK)
-		return st;
-	json_t *arr = json_object_get(root, car ? "Entries" : "Position");
-	if (!json_is_array(arr)) {
-		json_decref(root);
+		return tb_fail(err, st, "%s line %zu: %s", s->cur_name,
+			       s->cur_line, e2.msg);
+	const char *want = car ? "Entries" : "Position";
+	struct jscan j;
+	const char *k;
+	size_t kn;
+	bool found = false;
+	int r;
+	jscan_init(&j, (const char *)s->zbuf.data, s->zbuf.len);
+	if (jscan_peek(&j) != JSCAN_OBJ)
+		return tb_fail(err, TB_ERR_CORRUPT,
+			       "%s line %zu: inflated JSON is not an object",
+			       s->cur_name, line);
+	(void)jscan_obj_begin(&j);
+	while ((r = jscan_obj_next(&j, &k, &kn)) == 1) {
+		if (!jscan_key_is(k, kn, want) || jscan_peek(&j) != JSCAN_ARR) {
+			if (!jscan_skip(&j))
+				return lt_scan_fail(s, &j, err);
+			continue;
+		}
+		found = true;
+		(void)jscan_arr_begin(&j);
+		int r2;
+		while ((r2 = jscan_arr_next(&j)) == 1) {
+			st = lt_entry(s, &j, t_ms, car, err);
+			if (st != TB_OK)
+				return st;
+		}
+		if (r2 < 0)
+			return lt_scan_fail(s, &j, err);
+	}
+	if (r < 0 || !jscan_done(&j))
+		return lt_scan_fail(s, &j, err);
+	if (!found)
 		return tb_fail(err, TB_ERR_FORMAT,
 			       "%s line %zu: no \"%s\" array", s->cur_name,
-			       line, car ? "Entries" : "Position");
-	}
-	size_t i;
-	json_t *e;
-	json_array_foreach(arr, i, e)
-	{
-		st = car ? lt_car_entry(s, e, t_ms, err)
-			 : lt_pos_entry(s, e, t_ms, err);
-		if (st != TB_OK)
-			break;
-	}
-	json_decref(root);
-	return st;
+			       line, want);
+	return TB_OK;
 }
 
 static enum tb_status lt_car_msg(void *ctx, size_t line, int64_t t_ms,
