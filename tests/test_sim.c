@@ -120,11 +120,19 @@ static void test_class_order(void **state)
 }
 
 /* More grip, power or downforce never makes a lap slower. */
+static void check_monotone(const struct ana_track *t);
+
 static void test_monotone(void **state)
 {
 	(void)state;
 	struct ana_track t;
 	load_builtin("club", &t);
+	check_monotone(&t);
+	ana_track_release(&t);
+}
+
+static void check_monotone(const struct ana_track *t)
+{
 	static const double scale[] = {0.7, 0.85, 1.0, 1.15, 1.3, 1.6};
 	for (int c = TB_CLASS_F1; c <= TB_CLASS_RALLY; c++) {
 		for (int p = 0; p < 3; p++) {
@@ -138,7 +146,7 @@ static void test_monotone(void **state)
 				else
 					car.cla_m2 = car.cla_m2 * scale[s] +
 						     0.2 * (double)s;
-				double lt = lap_time(&t, &car);
+				double lt = lap_time(t, &car);
 				if (lt > prev + 1e-9)
 					fail_msg("class %d param %d step %zu: "
 						 "%.6f s after %.6f s",
@@ -147,7 +155,6 @@ static void test_monotone(void **state)
 			}
 		}
 	}
-	ana_track_release(&t);
 }
 
 /* Every point within the corner limit; every segment within the
@@ -348,10 +355,106 @@ static void test_errors(void **state)
 	}
 }
 
+/* The racing line on the built-ins: inside the width everywhere,
+ * closed, one turn, faster than the centre line, its distance mapped
+ * monotonically onto the centre line's (ends on the line), and the
+ * solver's physics checks holding on it. */
+static void test_racing_line(void **state)
+{
+	(void)state;
+	const char *tracks[] = {"club", "oval", "ring"};
+	for (size_t k = 0; k < 3; k++) {
+		struct ana_track t;
+		load_builtin(tracks[k], &t);
+		struct sim_car f1 = car_of(TB_CLASS_F1);
+		struct sim_line l;
+		struct tb_error err;
+		double lt;
+		if (sim_line_fastest(&t, NULL, &f1, &l, &lt, &err) != TB_OK)
+			fail_msg("%s: %s", tracks[k], err.msg);
+		double centre = lap_time(&t, &f1);
+		print_message("%-5s centre %.3f s, racing line %.3f s "
+			      "(%+.2f %%), length weight %g\n",
+			      tracks[k], centre, lt, 100 * (lt / centre - 1),
+			      l.length_weight);
+		assert_true(lt < centre);
+		assert_true(fabs(l.half_m - 5.0) < 1e-12); /* (12 - 2) / 2 */
+		const struct ana_track *r = &l.track;
+		double turn = 0, worst = 0, back = 0;
+		for (size_t i = 0; i < r->n; i++) {
+			double off;
+			(void)ana_track_project(&t, r->x[i], r->y[i], NAN, 0, 0,
+						&off);
+			worst = fmax(worst, off);
+			turn += r->curv[i] * r->step_m;
+			if (i)
+				back = fmax(back,
+					    l.centre_m[i - 1] - l.centre_m[i]);
+		}
+		/* Nodes are clamped to 5 m; the spline between them may
+		 * bulge by millimetres. */
+		if (worst > l.half_m + 0.05)
+			fail_msg("%s: %.3f m off the centre line", tracks[k],
+				 worst);
+		assert_true(back < 1e-6);
+		assert_true(fabs(turn - 2 * PI) < 1e-3);
+		double gap =
+		    hypot(r->x[r->n - 1] - r->x[0], r->y[r->n - 1] - r->y[0]);
+		assert_true(fabs(gap - r->step_m) < 0.05);
+		assert_true(sim_line_centre_dist(&l, 0) < 0.5);
+		assert_true(fabs(sim_line_centre_dist(&l, r->length_m) -
+				 t.length_m) < 1e-9);
+		/* The lap as channels in centre distance: each sample's
+		 * position projects to its lap distance. */
+		struct sim_result res;
+		assert_int_equal(sim_solve(r, &f1, &res, &err), TB_OK);
+		check_limits(r, &f1, &res);
+		struct tb_lap lap;
+		tb_lap_init(&lap);
+		assert_int_equal(
+		    sim_result_to_lap(r, &f1, &res, 20, &lap, &err), TB_OK);
+		assert_int_equal(sim_line_lap_to_centre(&l, &lap, &err), TB_OK);
+		const double *d = lap.col[TB_CH_LAP_DIST];
+		for (size_t i = 0; i < lap.n; i++) {
+			double x = lap.col[TB_CH_POS_X][i];
+			double y = lap.col[TB_CH_POS_Y][i];
+			double s =
+			    ana_track_project(&t, x, y, d[i], 30, 30, NULL);
+			double diff = fabs(s - d[i]);
+			diff = fmin(diff, t.length_m - diff);
+			if (diff > 1.0)
+				fail_msg("%s: sample %zu at %.1f m maps to "
+					 "%.1f m",
+					 tracks[k], i, s, d[i]);
+		}
+		assert_true(fabs(d[lap.n - 1] - t.length_m) < 1e-6);
+		tb_lap_release(&lap);
+		sim_result_release(&res);
+		if (k == 0)
+			check_monotone(r);
+		sim_line_release(&l);
+		ana_track_release(&t);
+	}
+	/* Errors: a car wider than the track, no output. */
+	struct ana_track t;
+	load_builtin("club", &t);
+	struct sim_line_opt o = sim_line_opt_default();
+	o.car_width_m = 13;
+	struct sim_line l;
+	struct tb_error err;
+	assert_int_equal(sim_line_racing(&t, &o, &l, &err), TB_ERR_ARG);
+	assert_non_null(strstr(err.msg, "width"));
+	assert_int_equal(sim_line_racing(&t, NULL, NULL, &err), TB_ERR_ARG);
+	ana_track_release(&t);
+}
+
 /* F1 limit laps on real circuits against real pole times (docs/SIM.md
  * cites each). A centre line with smoothed curvature and no track
  * width stands in for the racing line, so the band is wide. */
 #define POLE_BAND 0.12
+/* On the racing line of a nominal 12 m width (docs/SIM.md): measured
+ * -0.1 % .. +4.2 %. */
+#define LINE_BAND 0.06
 
 static void test_real_tracks(void **state)
 {
@@ -394,6 +497,15 @@ static void test_real_tracks(void **state)
 		assert_true(fabs(rel) <= POLE_BAND);
 		struct sim_car gt3 = car_of(TB_CLASS_GT3);
 		assert_true(lap_time(&t, &gt3) > lt);
+		struct sim_line l;
+		double ll;
+		if (sim_line_fastest(&t, NULL, &car, &l, &ll, &err) != TB_OK)
+			fail_msg("%s", err.msg);
+		double lrel = ll / poles[i].pole_s - 1;
+		print_message("%-17s racing line %7.3f s  %+5.1f %%\n",
+			      poles[i].name, ll, 100 * lrel);
+		assert_true(fabs(lrel) <= LINE_BAND);
+		sim_line_release(&l);
 		ana_track_release(&t);
 	}
 }
@@ -409,6 +521,7 @@ int main(void)
 	    cmocka_unit_test(test_ring_closed_form),
 	    cmocka_unit_test(test_lap_channels),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_racing_line),
 	    cmocka_unit_test(test_real_tracks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

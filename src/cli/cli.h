@@ -26,18 +26,43 @@ int cli_sim(int argc, char **argv);
 
 /* Parse a whole decimal integer in [lo, hi]; prints "trailbrake CMD:
  * --opt: ..." and returns false on anything else. */
-bool cli_parse_long(const char *cmd, const char *opt, const char *s,
-		    long lo, long hi, long *out);
+bool cli_parse_long(const char *cmd, const char *opt, const char *s, long lo,
+		    long hi, long *out);
 bool cli_parse_double(const char *cmd, const char *opt, const char *s,
 		      double lo, double hi, double *out);
 /* "HOST:PORT" (IPv4 address or "localhost") into sa. */
-bool cli_parse_hostport(const char *cmd, const char *s,
-			struct sockaddr_in *sa);
+bool cli_parse_hostport(const char *cmd, const char *s, struct sockaddr_in *sa);
 /* Default store: $TRAILBRAKE_DB or ./trailbrake.db. */
 const char *cli_default_db(void);
 /* Print a failure "trailbrake CMD: message" and return its exit code. */
 int cli_fail(const char *cmd, const struct tb_error *err);
 /* m:ss.mmm, or "-" for unknown. */
 void cli_fmt_ms(int32_t ms, char *buf, size_t cap);
+
+/* `sim limit` options of the racing line and car files, and `sim
+ * calibrate` (cmd_simcal.c). */
+struct ana_track;
+struct sim_car;
+struct tb_lap;
+struct cli_sim_limit {
+	bool racing;	      /* --line racing */
+	double width_m;	      /* --width */
+	const char *car_file; /* --car */
+};
+void cli_sim_limit_init(struct cli_sim_limit *l);
+/* Option c ('L', 'W', 'C') with its argument; false after printing an
+ * error. */
+bool cli_sim_limit_opt(struct cli_sim_limit *l, int c, const char *arg);
+/* The limit lap on t (the car of cls, or of l->car_file), printed and
+ * optionally written as CSV. */
+int cli_sim_limit_run(const struct cli_sim_limit *l, const struct ana_track *t,
+		      enum tb_car_class cls, const char *track, const char *csv,
+		      double rate);
+int cli_sim_calibrate(int argc, char **argv);
+/* cmd_sim.c: a built-in or circuit-file track; one lap as CSV. */
+int cli_sim_load_track(const char *name, const char *dir, struct ana_track *t);
+int cli_sim_write_lap(const char *out, const struct ana_track *t,
+		      const struct sim_car *car, const struct tb_lap *lap,
+		      const char *track);
 
 #endif /* TB_CLI_H */

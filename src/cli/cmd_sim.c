@@ -33,6 +33,16 @@ static void sim_usage(FILE *out)
 		"  --noise     sensor noise (speed 0.05 m/s, pedals 0.01, "
 		"position 0.02 m),\n"
 		"              another draw every lap\n"
+		"  --line racing|centre  limit lap on a minimum-curvature "
+		"line inside\n"
+		"              the track width (default centre)\n"
+		"  --width M   track width for --line racing (default 12)\n"
+		"  --car FILE  car parameters from a file of sim calibrate "
+		"(key=value)\n"
+		"       trailbrake sim calibrate --track T --from DIR "
+		"[--class F1] [--out FILE]\n"
+		"         [--tracks DIR] [--laps N]: fit a car to the "
+		"fastest real laps\n"
 		"  T: a built-in circuit (oval, club, ring) or a circuit id\n"
 		"     of DIR (default $TRAILBRAKE_DATA/tracks/"
 		"bacinger-f1-circuits/csv_local_m), e.g. it-1922\n"
@@ -112,19 +122,16 @@ static int write_laps(const char *out, const struct ana_track *t,
 	return rc;
 }
 
-static int write_csv(const char *out, const struct ana_track *t,
-		     const struct sim_car *car, const struct sim_result *r,
-		     double rate, const char *track)
+int cli_sim_load_track(const char *name, const char *dir, struct ana_track *t)
 {
-	struct tb_error err;
-	tb_error_clear(&err);
-	struct tb_lap lap;
-	tb_lap_init(&lap);
-	if (sim_result_to_lap(t, car, r, rate, &lap, &err) != TB_OK)
-		return cli_fail("sim", &err);
-	int rc = write_laps(out, t, car, &lap, 1, track, "sim limit");
-	tb_lap_release(&lap);
-	return rc;
+	return load_track(name, dir, t);
+}
+
+int cli_sim_write_lap(const char *out, const struct ana_track *t,
+		      const struct sim_car *car, const struct tb_lap *lap,
+		      const char *track)
+{
+	return write_laps(out, t, car, lap, 1, track, "sim limit");
 }
 
 #define SIM_LAPS_MAX 100
@@ -244,6 +251,9 @@ int cli_sim(int argc, char **argv)
 	    {"laps", required_argument, NULL, 'n'},
 	    {"skill", required_argument, NULL, 's'},
 	    {"noise", no_argument, NULL, 'N'},
+	    {"line", required_argument, NULL, 'L'},
+	    {"width", required_argument, NULL, 'W'},
+	    {"car", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	const char *track = NULL, *dir = NULL, *csv = NULL;
@@ -251,7 +261,11 @@ int cli_sim(int argc, char **argv)
 	double rate = SIM_CSV_HZ, laps = 1, skill = 1;
 	const char *mistakes = "";
 	bool noise = false;
+	struct cli_sim_limit lim;
+	cli_sim_limit_init(&lim);
 	int c;
+	if (argc > 1 && !strcmp(argv[1], "calibrate"))
+		return cli_sim_calibrate(argc - 1, argv + 1);
 	optind = 0; /* glibc: full re-initialisation */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -295,6 +309,12 @@ int cli_sim(int argc, char **argv)
 		case 'N':
 			noise = true;
 			break;
+		case 'L':
+		case 'W':
+		case 'C':
+			if (!cli_sim_limit_opt(&lim, c, optarg))
+				return 2;
+			break;
 		case 'h':
 			sim_usage(stdout);
 			return 0;
@@ -305,7 +325,7 @@ int cli_sim(int argc, char **argv)
 	}
 	bool driver = optind < argc && !strcmp(argv[optind], "driver");
 	if (optind >= argc || (strcmp(argv[optind], "limit") != 0 && !driver) ||
-	    !track || cls == TB_CLASS_OTHER) {
+	    !track || (cls == TB_CLASS_OTHER && !(lim.car_file && !driver))) {
 		sim_usage(stderr);
 		return 2;
 	}
@@ -335,7 +355,6 @@ int cli_sim(int argc, char **argv)
 	struct tb_error err;
 	tb_error_clear(&err);
 	struct sim_car car;
-	struct sim_result r;
 	if (driver) {
 		if (sim_car_class(cls, &car, &err) != TB_OK)
 			rc = cli_fail("sim", &err);
@@ -344,22 +363,7 @@ int cli_sim(int argc, char **argv)
 		ana_track_release(&t);
 		return rc;
 	}
-	if (sim_car_class(cls, &car, &err) != TB_OK ||
-	    sim_solve(&t, &car, &r, &err) != TB_OK) {
-		ana_track_release(&t);
-		return cli_fail("sim", &err);
-	}
-	char lt[32];
-	cli_fmt_ms((int32_t)(r.lap_time_s * 1000.0 + 0.5), lt, sizeof(lt));
-	FILE *info = csv && !strcmp(csv, "-") ? stderr : stdout;
-	fprintf(info,
-		"%s, %s (%.0f m): limit lap %s (%.3f s), top %.1f km/h, "
-		"minimum %.1f km/h\n",
-		car.name, track, t.length_m, lt, r.lap_time_s,
-		r.v_top * TB_KMH_PER_MS, r.v_min * TB_KMH_PER_MS);
-	if (csv)
-		rc = write_csv(csv, &t, &car, &r, rate, track);
-	sim_result_release(&r);
+	rc = cli_sim_limit_run(&lim, &t, cls, track, csv, rate);
 	ana_track_release(&t);
 	return rc;
 }

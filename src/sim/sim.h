@@ -192,6 +192,156 @@ enum tb_status sim_result_to_lap(const struct ana_track *track,
 				 struct tb_error *err) TB_WUR;
 
 /* ------------------------------------------------------------------ */
+/* Racing line (src/sim/line.c; docs/SIM.md "Racing line"). The circuit
+ * files carry no widths: a nominal width is used (12 m, the FIA minimum
+ * for a new Grade 1 circuit, unless told otherwise). */
+
+#define SIM_WIDTH_DEFAULT_M	12.0 /* nominal track width */
+#define SIM_CAR_WIDTH_DEFAULT_M 2.0  /* F1 car width (regulation max) */
+
+struct sim_line_opt {
+	double width_m;	      /* track width, m */
+	double car_width_m;   /* the car's centre stays (width - car) / 2
+				 from the centre line at most */
+	double node_m;	      /* spacing of the optimisation nodes, m */
+	double sigma_m;	      /* Gaussian smoothing of the line's
+				 curvature, m (0 = none) */
+	double length_weight; /* weight of the line's length against its
+				 squared curvature, 1/m^3 (0 = the
+				 minimum-curvature line) */
+};
+/* 12 m, 2 m, nodes every 5 m, sigma 10 m, length weight 0. */
+struct sim_line_opt sim_line_opt_default(void);
+
+/* A racing line: a track of its own plus its map to the centre line. */
+struct sim_line {
+	struct ana_track track; /* the line: n points every ~1 m, point 0
+				   on the start line (on the normal
+				   through the centre line's point 0) */
+	double *centre_m;	/* n: distance along the centre line of
+				   the point's projection, unwrapped
+				   (rises from ~0 to ~centre length) */
+	double *offset_m;	/* n: signed distance from the centre
+				   line (+ left) */
+	double half_m;		/* the bound on the offset used */
+	double centre_length_m; /* the centre line's length */
+	int sweeps;		/* SOR sweeps, all levels */
+	double length_weight;	/* the weight it was made with */
+};
+
+/* The minimum-curvature line of centre (borrowed): lateral offsets e of
+ * nodes every opt->node_m of centre-line distance, |e| <= (width - car
+ * width) / 2, minimising the sum of the squared second differences of
+ * the node points (projected SOR, coarse to fine); the nodes
+ * become a track through sim_track_from_xy with opt->sigma_m. opt NULL
+ * = sim_line_opt_default(). out is initialised here (release with
+ * sim_line_release). TB_ERR_ARG: options out of range, a track without
+ * x/y or shorter than 128 nodes. */
+enum tb_status sim_line_racing(const struct ana_track *centre,
+			       const struct sim_line_opt *opt,
+			       struct sim_line *out,
+			       struct tb_error *err) TB_WUR;
+void sim_line_release(struct sim_line *l);
+
+/* The fastest line of a small family for car: sim_line_racing with
+ * length weights 0, 1e-5, 1e-4 and 1e-3 1/m^3 (pure minimum curvature
+ * to nearly the shortest path), each solved with sim_solve, the one of
+ * the shortest limit lap kept (its time into *lap_s, optional). */
+enum tb_status sim_line_fastest(const struct ana_track *centre,
+				const struct sim_line_opt *opt,
+				const struct sim_car *car, struct sim_line *out,
+				double *lap_s, struct tb_error *err) TB_WUR;
+
+/* Centre-line distance of the line's point at line distance line_m
+ * (linear between points; the line's length maps to the centre's),
+ * clamped to [0, centre length]. NAN without a line. */
+double sim_line_centre_dist(const struct sim_line *l, double line_m);
+
+/* Rewrite a lap on the line (TB_CH_LAP_DIST in line distance, e.g. from
+ * sim_result_to_lap on l->track) into centre-line distance, so analysis
+ * on the centre line's track model lines it up with other laps.
+ * TB_ERR_ARG without a lap distance channel. */
+enum tb_status sim_line_lap_to_centre(const struct sim_line *l,
+				      struct tb_lap *lap,
+				      struct tb_error *err) TB_WUR;
+
+/* ------------------------------------------------------------------ */
+/* Calibration from real laps (src/sim/calib.c; docs/SIM.md
+ * "Calibration"). */
+
+#define SIM_CALIB_BINS	 10   /* speed bins of the g-g-v report */
+#define SIM_CALIB_BIN_MS 10.0 /* width of a bin, m/s */
+
+struct sim_calib_opt {
+	double grid_m; /* spacing of the comparison grid, m (10) */
+	int evals_max; /* solver runs at most (600) */
+};
+struct sim_calib_opt sim_calib_opt_default(void);
+
+struct sim_calib_report {
+	size_t lap_index;     /* the fastest lap, the fit's target */
+	double real_lap_s;    /* its time */
+	double real_length_m; /* its own lap distance */
+	size_t grid_n;	      /* grid points: fractions (k + 0.5) / n of
+				 each lap's length */
+	double shift_m;	      /* track distance of the real lap's start
+				 (best correlation of the base car) */
+	double base_lap_s, base_corr, base_rmse_ms; /* the base car */
+	double lap_s, corr, rmse_ms;		    /* the fitted car */
+	int evals;				    /* solver runs */
+	struct {
+		size_t n;	/* grid points in the bin */
+		double accel_g; /* 98th percentile of the real lap's */
+		double brake_g; /* longitudinal accel, decel and */
+		double lat_g;	/* lateral accel (v^2 curv) */
+	} env[SIM_CALIB_BINS];	/* bin b: speeds [b, b + 1) * 10 m/s */
+};
+
+/* Fit base's mu, cla_m2, cda_m2, power_w and brake_max_n (the rest kept)
+ * so that its limit lap on track follows the fastest of laps (borrowed;
+ * its lap_time_ms, else its time channel): each parameter stepped in
+ * log scale (pattern search, the step halved down to 0.4 %), minimising
+ * the mean squared difference of the speeds on a grid of normalised
+ * distance (each lap's own length) plus the squared lap-time
+ * difference (1 s^2 counts as 1 (m/s)^2). The real lap's start on the
+ * track is the circular shift of best correlation of the base car's
+ * trace. opt NULL = defaults. out gets the fitted car, rep the
+ * numbers. TB_ERR_ARG: no lap with a time, a fastest lap without
+ * speed or lap distance (or under 50 samples), a track under 1 km. */
+enum tb_status sim_calibrate(const struct ana_track *track,
+			     const struct tb_lap *const *laps, size_t n_laps,
+			     const struct sim_car *base,
+			     const struct sim_calib_opt *opt,
+			     struct sim_car *out, struct sim_calib_report *rep,
+			     struct tb_error *err) TB_WUR;
+
+/* A simulator track from a track model built of real laps
+ * (ana_track_build: their median path, point 0 on their line): its
+ * path taken every vertex_m metres as a polyline for sim_track_from_xy
+ * with opt (NULL = sim_smooth_default()). TB_ERR_ARG for vertex_m not
+ * in [1, 100] or a model without x/y. */
+enum tb_status sim_track_from_model(const struct ana_track *model,
+				    double vertex_m,
+				    const struct sim_smooth *opt,
+				    struct ana_track *out,
+				    struct tb_error *err) TB_WUR;
+
+/* Pearson correlation of a[] and b[] (n > 1); NAN when either is
+ * constant or missing. */
+double sim_pearson(const double *a, const double *b, size_t n);
+
+/* The car as text: "# trailbrake car v1" then one key=value per line
+ * (name, class, every numeric field of struct sim_car by its name).
+ * TB_ERR_LIMIT if cap is too small (1 KiB is plenty). */
+enum tb_status sim_car_format(const struct sim_car *car, char *buf, size_t cap,
+			      struct tb_error *err) TB_WUR;
+/* Parse such text over car (keys absent keep car's values; '#' lines
+ * and blank lines skipped), then sim_car_check. TB_ERR_CORRUPT naming
+ * the line for an unknown key or a bad number. */
+enum tb_status sim_car_parse(const char *text, struct sim_car *car,
+			     struct tb_error *err) TB_WUR;
+
+/* ------------------------------------------------------------------ */
 /* Synthetic drivers: the limit lap driven at a share of the grip, with
  * mistakes of exact sizes injected at chosen corners (docs/SIM.md
  * "Synthetic drivers"). Corner k is corner number k of ana_corners_find
