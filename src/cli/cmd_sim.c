@@ -27,7 +27,11 @@ static void sim_usage(FILE *out)
 		"[--csv FILE] [--rate HZ]\n"
 		"  SPEC: kind:corner:size,... with kind brake-early (m), "
 		"slow (factor),\n"
-		"     late-throttle (m) or coast (m), e.g. "
+		"     late-throttle (m), coast (m), no-trail-brake (m "
+		"before the turn-in),\n"
+		"     over-drive (m later), steer-corrections (count 1..8) "
+		"or poor-exit\n"
+		"     (share of the traction limit), e.g. "
 		"brake-early:2:20,slow:4:0.9\n"
 		"  --skill S   share of the grip used, (0, 1] (default 1)\n"
 		"  --noise     sensor noise (speed 0.05 m/s, pedals 0.01, "
@@ -162,8 +166,8 @@ static void print_costs(FILE *info, const struct sim_driver *d,
 }
 
 static int drive_laps(const struct driver_opts *o, const struct ana_track *t,
-		      const struct sim_car *car, const struct sim_result *r,
-		      FILE *info)
+		      const struct sim_car *car, const struct ana_corners *cs,
+		      const struct sim_result *r, FILE *info)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -178,8 +182,9 @@ static int drive_laps(const struct driver_opts *o, const struct ana_track *t,
 		struct sim_noise nz = {0.05, 0.01, 0.02, (uint64_t)i + 1};
 		tb_lap_init(&laps[i]);
 		made++;
-		if (sim_driver_sample(t, car, r, o->noise ? &nz : NULL, o->rate,
-				      &laps[i], &err) != TB_OK) {
+		if (sim_driver_sample(t, car, &o->d, cs, r,
+				      o->noise ? &nz : NULL, o->rate, &laps[i],
+				      &err) != TB_OK) {
 			rc = cli_fail("sim", &err);
 			break;
 		}
@@ -224,7 +229,7 @@ static int run_driver(const struct driver_opts *o, const struct ana_track *t,
 		o->track, t->length_m, o->d.skill == 0 ? 1.0 : o->d.skill,
 		cs->n);
 	print_costs(info, &o->d, rep);
-	rc = drive_laps(o, t, car, &r, info);
+	rc = drive_laps(o, t, car, cs, &r, info);
 out:
 	sim_result_release(&r);
 	tb_free(rep);
