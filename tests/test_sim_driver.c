@@ -458,6 +458,46 @@ static void test_noise_repeatable(void **state)
 	tb_lap_release(&b);
 }
 
+/* sim_driver_run: the same profile as sim_driver_solve and the same
+ * report as sim_driver_report, in one call. */
+static void test_run_matches(void **state)
+{
+	(void)state;
+	struct sim_driver d;
+	struct tb_error err;
+	memset(&d, 0, sizeof(d));
+	d.skill = SKILL;
+	assert_int_equal(sim_mistakes_parse("brake-early:4:20,poor-exit:5:0.5,"
+					    "steer-corrections:3:2",
+					    &d, &err),
+			 TB_OK);
+	struct sim_result a, b;
+	struct sim_driver_report ra, rb;
+	assert_int_equal(sim_driver_solve(&fx.t, &fx.car, &d, &fx.cs, &a, &err),
+			 TB_OK);
+	assert_int_equal(
+	    sim_driver_report(&fx.t, &fx.car, &d, &fx.cs, &ra, &err), TB_OK);
+	assert_int_equal(
+	    sim_driver_run(&fx.t, &fx.car, &d, &fx.cs, &b, &rb, &err), TB_OK);
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(a.v, b.v, a.n * sizeof(double));
+	assert_true(a.lap_time_s == b.lap_time_s && rb.lap_s == a.lap_time_s);
+	assert_memory_equal(&ra, &rb, sizeof(ra));
+	assert_int_equal(rb.n, 3);
+	for (size_t j = 0; j < rb.n; j++)
+		assert_true(rb.m[j].cost_s > 0.005);
+	sim_result_release(&a);
+	sim_result_release(&b);
+	/* a mistake that does not fit: nothing left allocated */
+	d.m[0] = (struct sim_mistake){SIM_NO_TRAIL, 1, 10};
+	d.n_mistakes = 1;
+	assert_int_equal(
+	    sim_driver_run(&fx.t, &fx.car, &d, &fx.cs, &b, &rb, &err),
+	    TB_ERR_ARG);
+	printf("%s\n", err.msg);
+	assert_null(b.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +506,7 @@ int main(void)
 	    cmocka_unit_test(test_coast),
 	    cmocka_unit_test(test_parse_and_errors),
 	    cmocka_unit_test(test_noise_repeatable),
+	    cmocka_unit_test(test_run_matches),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -664,6 +664,84 @@ static enum tb_status check_driver(const struct ana_track *track,
 	return TB_OK;
 }
 
+/* Mistakes m[0..n) applied in place to r, the clean profile of the
+ * skill-scaled car sc: landmarks all from the clean profile first. */
+static enum tb_status apply_all(const struct ana_track *track,
+				const struct sim_car *car,
+				const struct sim_car *sc,
+				const struct sim_mistake *m, size_t n,
+				const struct ana_corners *cs,
+				struct sim_result *r, struct tb_error *err)
+{
+	if (n == 0)
+		return TB_OK;
+	struct marks mk[SIM_MISTAKES_MAX];
+	for (size_t j = 0; j < n; j++)
+		marks_find(car, track->curv, r, cs, (size_t)m[j].corner - 1,
+			   &mk[j]);
+	struct prof p = {sc, track->curv, r->v_lim, r->v, r->n, r->step_m};
+	enum tb_status st = TB_OK;
+	for (size_t j = 0; j < n && st == TB_OK; j++)
+		st = apply(&p, &mk[j], &m[j], err);
+	if (st == TB_OK)
+		sim__finish(sc, r);
+	return st;
+}
+
+/* A copy of the profile src (the arrays duplicated) in dst. */
+static enum tb_status copy_result(const struct sim_result *src,
+				  struct sim_result *dst, struct tb_error *err)
+{
+	enum tb_status st = sim__result_alloc(dst, src->n, src->step_m, err);
+	if (st != TB_OK)
+		return st;
+	size_t n = src->n;
+	memcpy(dst->v, src->v, n * sizeof(double));
+	memcpy(dst->v_lim, src->v_lim, n * sizeof(double));
+	memcpy(dst->t, src->t, (n + 1) * sizeof(double));
+	memcpy(dst->ax, src->ax, n * sizeof(double));
+	memcpy(dst->fx, src->fx, n * sizeof(double));
+	dst->lap_time_s = src->lap_time_s;
+	dst->v_min = src->v_min;
+	dst->v_top = src->v_top;
+	dst->closure_ms = src->closure_ms;
+	dst->iterations = src->iterations;
+	return TB_OK;
+}
+
+/* Checks, the corners (own when NULL: found into *own), the skill-scaled
+ * car and its clean profile. */
+static enum tb_status clean_lap(const struct ana_track *track,
+				const struct sim_car *car,
+				const struct sim_driver *d,
+				const struct ana_corners **corners,
+				struct ana_corners *own, struct sim_car *sc,
+				struct sim_result *clean, struct tb_error *err)
+{
+	memset(clean, 0, sizeof(*clean));
+	enum tb_status st = check_driver(track, car, d, err);
+	if (st != TB_OK)
+		return st;
+	if (!*corners && d->n_mistakes > 0) {
+		st = sim_driver_corners(track, car, own, err);
+		if (st != TB_OK)
+			return st;
+		*corners = own;
+	}
+	for (size_t j = 0; j < d->n_mistakes; j++) {
+		if (d->m[j].corner < 1 ||
+		    (size_t)d->m[j].corner > (*corners)->n)
+			return tb_fail(err, TB_ERR_ARG,
+				       "driver: mistake %zu (%s) at corner "
+				       "%d: the track has %zu corners",
+				       j + 1, sim_mistake_name(d->m[j].kind),
+				       d->m[j].corner, (*corners)->n);
+	}
+	*sc = *car;
+	sc->mu *= d->skill == 0 ? 1.0 : d->skill;
+	return sim_solve(track, sc, clean, err);
+}
+
 enum tb_status sim_driver_solve(const struct ana_track *track,
 				const struct sim_car *car,
 				const struct sim_driver *d,
@@ -672,47 +750,16 @@ enum tb_status sim_driver_solve(const struct ana_track *track,
 {
 	if (!out)
 		return tb_fail(err, TB_ERR_ARG, "driver: no output");
-	memset(out, 0, sizeof(*out));
-	enum tb_status st = check_driver(track, car, d, err);
-	if (st != TB_OK)
-		return st;
 	struct ana_corners own;
-	if (!corners && d->n_mistakes > 0) {
-		st = sim_driver_corners(track, car, &own, err);
-		if (st != TB_OK)
-			return st;
-		corners = &own;
-	}
-	for (size_t j = 0; j < d->n_mistakes; j++) {
-		if (d->m[j].corner < 1 || (size_t)d->m[j].corner > corners->n)
-			return tb_fail(err, TB_ERR_ARG,
-				       "driver: mistake %zu (%s) at corner "
-				       "%d: the track has %zu corners",
-				       j + 1, sim_mistake_name(d->m[j].kind),
-				       d->m[j].corner, corners->n);
-	}
-	struct sim_car sc = *car;
-	sc.mu *= d->skill == 0 ? 1.0 : d->skill;
-	st = sim_solve(track, &sc, out, err);
+	struct sim_car sc;
+	enum tb_status st =
+	    clean_lap(track, car, d, &corners, &own, &sc, out, err);
+	if (st == TB_OK)
+		st = apply_all(track, car, &sc, d->m, d->n_mistakes, corners,
+			       out, err);
 	if (st != TB_OK)
-		return st;
-	if (d->n_mistakes == 0)
-		return TB_OK;
-	/* landmarks all from the clean profile, then the mistakes */
-	struct marks mk[SIM_MISTAKES_MAX];
-	for (size_t j = 0; j < d->n_mistakes; j++)
-		marks_find(car, track->curv, out, corners,
-			   (size_t)d->m[j].corner - 1, &mk[j]);
-	struct prof p = {&sc,	 track->curv, out->v_lim,
-			 out->v, out->n,      out->step_m};
-	for (size_t j = 0; j < d->n_mistakes && st == TB_OK; j++)
-		st = apply(&p, &mk[j], &d->m[j], err);
-	if (st != TB_OK) {
 		sim_result_release(out);
-		return st;
-	}
-	sim__finish(&sc, out);
-	return TB_OK;
+	return st;
 }
 
 /* ------------------------------------------------------------------ */
@@ -741,26 +788,76 @@ static double landmark(const struct marks *m, enum sim_mistake_kind k,
 	return i == SIZE_MAX ? NAN : (double)i * ds;
 }
 
+/* The report from the clean profile: the full lap (into full, or
+ * dropped when NULL), then every mistake alone on a copy. */
 static enum tb_status
-one_lap(const struct ana_track *track, const struct sim_car *car,
-	const struct sim_driver *d, size_t n_m, const struct sim_mistake *m,
-	const struct ana_corners *cs, const struct sim_mistake *at,
-	double *lap_s, struct marks *mk, struct tb_error *err)
+report_from(const struct ana_track *track, const struct sim_car *car,
+	    const struct sim_car *sc, const struct sim_driver *d,
+	    const struct ana_corners *cs, const struct sim_result *clean,
+	    struct sim_driver_report *rep, struct sim_result *full,
+	    struct tb_error *err)
 {
-	struct sim_driver dd = *d;
-	dd.n_mistakes = n_m;
-	if (m)
-		dd.m[0] = *m;
 	struct sim_result r;
-	enum tb_status st = sim_driver_solve(track, car, &dd, cs, &r, err);
-	if (st != TB_OK)
+	rep->clean_s = clean->lap_time_s;
+	rep->n = d->n_mistakes;
+	enum tb_status st = copy_result(clean, &r, err);
+	if (st == TB_OK)
+		st =
+		    apply_all(track, car, sc, d->m, d->n_mistakes, cs, &r, err);
+	if (st != TB_OK) {
+		sim_result_release(&r);
 		return st;
-	*lap_s = r.lap_time_s;
-	if (at && mk)
-		marks_find(car, track->curv, &r, cs, (size_t)at->corner - 1,
-			   mk);
-	sim_result_release(&r);
-	return TB_OK;
+	}
+	rep->lap_s = r.lap_time_s;
+	if (full)
+		*full = r;
+	else
+		sim_result_release(&r);
+	for (size_t j = 0; j < d->n_mistakes && st == TB_OK; j++) {
+		const struct sim_mistake *m = &d->m[j];
+		struct sim_mistake_result *o = &rep->m[j];
+		struct marks m0, m1;
+		size_t k = (size_t)m->corner - 1;
+		st = copy_result(clean, &r, err);
+		if (st == TB_OK)
+			st = apply_all(track, car, sc, m, 1, cs, &r, err);
+		if (st == TB_OK) {
+			marks_find(car, track->curv, clean, cs, k, &m0);
+			marks_find(car, track->curv, &r, cs, k, &m1);
+			o->cost_s = r.lap_time_s - rep->clean_s;
+			o->base_at_m = landmark(&m0, m->kind, track->step_m);
+			o->at_m = landmark(&m1, m->kind, track->step_m);
+			o->base_min_ms = m0.vmin;
+			o->min_ms = m1.vmin;
+		}
+		sim_result_release(&r);
+	}
+	if (st != TB_OK && full)
+		sim_result_release(full);
+	return st;
+}
+
+static enum tb_status run(const struct ana_track *track,
+			  const struct sim_car *car, const struct sim_driver *d,
+			  const struct ana_corners *corners,
+			  struct sim_result *out, struct sim_driver_report *rep,
+			  struct tb_error *err)
+{
+	memset(rep, 0, sizeof(*rep));
+	if (out)
+		memset(out, 0, sizeof(*out));
+	struct ana_corners own;
+	struct sim_car sc;
+	struct sim_result clean;
+	enum tb_status st =
+	    clean_lap(track, car, d, &corners, &own, &sc, &clean, err);
+	if (st == TB_OK)
+		st = report_from(track, car, &sc, d, corners, &clean, rep, out,
+				 err);
+	sim_result_release(&clean);
+	if (st != TB_OK)
+		memset(rep, 0, sizeof(*rep));
+	return st;
 }
 
 enum tb_status
@@ -770,46 +867,18 @@ sim_driver_report(const struct ana_track *track, const struct sim_car *car,
 {
 	if (!rep)
 		return tb_fail(err, TB_ERR_ARG, "driver report: no output");
-	memset(rep, 0, sizeof(*rep));
-	enum tb_status st = check_driver(track, car, d, err);
-	if (st != TB_OK)
-		return st;
-	struct ana_corners own;
-	if (!corners) {
-		st = sim_driver_corners(track, car, &own, err);
-		if (st != TB_OK)
-			return st;
-		corners = &own;
-	}
-	st = one_lap(track, car, d, d->n_mistakes, NULL, corners, NULL,
-		     &rep->lap_s, NULL, err);
-	if (st != TB_OK)
-		return st;
-	rep->n = d->n_mistakes;
-	for (size_t j = 0; j < d->n_mistakes && st == TB_OK; j++) {
-		const struct sim_mistake *m = &d->m[j];
-		struct sim_mistake_result *o = &rep->m[j];
-		struct marks m0, m1;
-		double t1;
-		st = one_lap(track, car, d, 0, NULL, corners, m, &rep->clean_s,
-			     &m0, err);
-		if (st == TB_OK)
-			st = one_lap(track, car, d, 1, m, corners, m, &t1, &m1,
-				     err);
-		if (st != TB_OK)
-			break;
-		o->cost_s = t1 - rep->clean_s;
-		o->base_at_m = landmark(&m0, m->kind, track->step_m);
-		o->at_m = landmark(&m1, m->kind, track->step_m);
-		o->base_min_ms = m0.vmin;
-		o->min_ms = m1.vmin;
-	}
-	if (st == TB_OK && d->n_mistakes == 0)
-		st = one_lap(track, car, d, 0, NULL, corners, NULL,
-			     &rep->clean_s, NULL, err);
-	if (st != TB_OK)
-		memset(rep, 0, sizeof(*rep));
-	return st;
+	return run(track, car, d, corners, NULL, rep, err);
+}
+
+enum tb_status
+sim_driver_run(const struct ana_track *track, const struct sim_car *car,
+	       const struct sim_driver *d, const struct ana_corners *corners,
+	       struct sim_result *out, struct sim_driver_report *rep,
+	       struct tb_error *err)
+{
+	if (!rep || !out)
+		return tb_fail(err, TB_ERR_ARG, "driver run: no output");
+	return run(track, car, d, corners, out, rep, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -340,6 +340,16 @@ sim_driver_report(const struct ana_track *track, const struct sim_car *car,
 		  const struct sim_driver *d, const struct ana_corners *corners,
 		  struct sim_driver_report *rep, struct tb_error *err) TB_WUR;
 
+/* Both in one: the driver's profile into out (as sim_driver_solve) and
+ * the report (as sim_driver_report), solving the clean lap once (the
+ * mistakes are applied to copies of it): what a training pipeline
+ * calls per lap. out is initialised here (released on failure). */
+enum tb_status
+sim_driver_run(const struct ana_track *track, const struct sim_car *car,
+	       const struct sim_driver *d, const struct ana_corners *corners,
+	       struct sim_result *out, struct sim_driver_report *rep,
+	       struct tb_error *err) TB_WUR;
+
 /* The driver's lap as channels (sim_driver_sample of the profile of
  * sim_driver_solve, corners found here), d->noise added. *lap_time_s
  * (optional) gets the exact lap time (out->lap_time_ms is it rounded).
