@@ -448,7 +448,7 @@ static int parse_driver_car(const char *arg, struct driver_opts *o)
 	struct tb_error err;
 	tb_error_clear(&err);
 	if (sim_mistakes_parse(*end ? end + 1 : "", &e->d, &err) != TB_OK)
-		return cli_fail("sim", &err) ? 2 : 2;
+		return cli_fail("sim", &err);
 	e->d.skill = skill;
 	snprintf(e->name, sizeof(e->name), "Sim %u (%.2f%s)", o->n_cars + 1,
 		 skill, e->d.n_mistakes ? " mistakes" : "");
@@ -608,10 +608,12 @@ int cli_sim(int argc, char **argv)
 			}
 			dopt.variant = optarg[0];
 			break;
-		case 'd':
-			if (parse_driver_car(optarg, &dopt) != 0)
-				return 2;
+		case 'd': {
+			int prc = parse_driver_car(optarg, &dopt);
+			if (prc != 0)
+				return prc;
 			break;
+		}
 		case 'h':
 			sim_usage(stdout);
 			return 0;

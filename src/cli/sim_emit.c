@@ -169,7 +169,6 @@ enum tb_status sim_emit_create(const struct sim_emit_config *cfg,
 		}
 	}
 	if (st != TB_OK) {
-		s->cfg.n_cars = cfg->n_cars;
 		sim_emit_destroy(s);
 		return st;
 	}
