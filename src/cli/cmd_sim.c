@@ -542,7 +542,6 @@ int cli_sim(int argc, char **argv)
 	enum tb_car_class cls = TB_CLASS_OTHER;
 	double rate = SIM_CSV_HZ, laps = 1, skill = 1;
 	const char *mistakes = "";
-	bool noise = false;
 	struct cli_sim_limit lim;
 	cli_sim_limit_init(&lim);
 	bool noise = false, rate_set = false;
