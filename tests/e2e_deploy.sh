@@ -70,11 +70,11 @@ for lib in $(objdump -p "$BIN" | awk '$1 == "NEEDED" {print $2}'); do
 	# sanitizer runtimes of the test build are not shipped
 	libasan.so.* | libubsan.so.* | libstdc++.so.*) continue ;;
 	esac
-	path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+	path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !p {print $NF; p = 1}')
 	[ -n "$path" ] || fail "$lib not found by ldconfig"
-	pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1 ||
+	pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | sed -n "1s/:.*//p" ||
 		true)
-	[ -n "$pkg" ] || pkg=$(dpkg -S "*/$lib" 2>/dev/null | head -1 | cut -d: -f1)
+	[ -n "$pkg" ] || pkg=$(dpkg -S "*/$lib" 2>/dev/null | sed -n "1s/:.*//p" || true)
 	[ -n "$pkg" ] || fail "no package owns $lib"
 	grep -qw -- "$pkg" <<<"$runtime" ||
 		fail "$lib comes from $pkg, which the Dockerfile's runtime stage does not install"
