@@ -692,6 +692,14 @@ static void flush(struct viewer *v, uint64_t now)
 			 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			/* the peer is gone: nothing more can be written */
+			v->state = V_CLOSING;
+			v->closing_ns = 0;
+			v->count = 0;
+			v->head_off = 0;
+			break;
+		}
 		if (w <= 0)
 			break;
 		v->progress_ns = now;
@@ -942,6 +950,8 @@ static bool take_input(struct viewer *v, uint64_t now)
 			continue;
 		if (r == 0)
 			return false;
+		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return false; /* reset */
 		if (r < 0)
 			break;
 		v->in_len += (size_t)r;
