@@ -436,14 +436,14 @@ static enum tb_status load_lap(struct srv_api *a, int64_t id,
 	return st;
 }
 
+/* Metadata only: the samples' blob is not read. */
 static void get_lap(struct srv_api *a, int64_t id, struct srv_reply *r)
 {
-	struct tb_lap lap;
 	struct store_lap_row row;
 	struct tb_error err;
-	tb_lap_init(&lap);
-	enum tb_status st = load_lap(a, id, &lap, &row, &err);
-	tb_lap_release(&lap);
+	pthread_mutex_lock(&a->mu);
+	enum tb_status st = store_lap_row_get(a->st, id, &row, &err);
+	pthread_mutex_unlock(&a->mu);
 	if (st != TB_OK) {
 		reply_status(r, st, &err);
 		return;
