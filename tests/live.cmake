@@ -4,3 +4,6 @@ tb_add_test(test_ws SOURCES tests/test_ws.c LIBS tb_server LABELS unit)
 tb_add_test(test_live SOURCES tests/test_live.c LIBS tb_core
             TIMEOUT 120 LABELS integration)
 add_dependencies(test_live trailbrake)
+# The ingest module's live observer (every protocol reports its frames).
+tb_add_test(test_live_obs SOURCES tests/test_live_obs.c LIBS tb_ingest
+            LABELS unit)
