@@ -123,6 +123,25 @@ static void test_refusals(void **state)
 		     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
 		     0, body, sizeof(body)),
 	    426);
+	/* At most 64 viewers: the 65th is refused with 503, and closed
+	 * viewers free their places. */
+	static struct wsc many[64];
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(wsc_open(&many[i], F.http, "/api/v1/live",
+					  NULL, 0, NULL, 0),
+				 101);
+	assert_int_equal(
+	    wsc_open(&w, F.http, "/api/v1/live", NULL, 0, body, sizeof(body)),
+	    503);
+	assert_non_null(strstr(body, "\"error\":\"too many viewers\""));
+	for (int i = 0; i < 64; i++)
+		wsc_close(&many[i]);
+	for (int i = 0; i < 100 && metric("trailbrake_live_viewers") != 0; i++)
+		ah_sleep_ms(20);
+	assert_int_equal(metric("trailbrake_live_viewers"), 0);
+	assert_int_equal(wsc_open(&w, F.http, "/api/v1/live", NULL, 0, NULL, 0),
+			 101);
+	wsc_close(&w);
 	/* No cars yet: an empty list. */
 	assert_int_equal(get_status("/api/v1/live/cars", body, sizeof(body)),
 			 200);

@@ -259,6 +259,25 @@ static void test_bad_frames(void **state)
 	expect_fail(f, n, true, SRV_WS_CLOSE_PROTOCOL); /* inside one */
 	n = client_frame(f, true, SRV_WS_OP_CLOSE, "x", 1, true);
 	expect_fail(f, n, false, SRV_WS_CLOSE_PROTOCOL); /* 1-byte close */
+	static const uint16_t bad_codes[] = {0,	   999,	 1004, 1005, 1006,
+					     1012, 1015, 2999, 5000};
+	for (size_t i = 0; i < sizeof(bad_codes) / sizeof(bad_codes[0]); i++) {
+		uint8_t cb[2] = {(uint8_t)(bad_codes[i] >> 8),
+				 (uint8_t)bad_codes[i]};
+		n = client_frame(f, true, SRV_WS_OP_CLOSE, cb, 2, true);
+		expect_fail(f, n, false, SRV_WS_CLOSE_PROTOCOL);
+	}
+	uint8_t app[2] = {0x0F, 0xA0}; /* 4000: an application's own */
+	n = client_frame(f, true, SRV_WS_OP_CLOSE, app, 2, true);
+	{
+		struct srv_ws_rx rx;
+		struct srv_ws_out o;
+		size_t used;
+		srv__ws_rx_init(&rx);
+		assert_int_equal(srv__ws_take(&rx, f, n, &used, &o),
+				 SRV_WS_CLOSE);
+		assert_int_equal(o.code, 4000);
+	}
 	n = client_frame(f, true, SRV_WS_OP_TEXT, "\xc0\xaf", 2, true);
 	expect_fail(f, n, false, SRV_WS_CLOSE_BAD_DATA); /* overlong */
 	n = client_frame(f, true, SRV_WS_OP_TEXT, "\xed\xa0\x80", 3, true);

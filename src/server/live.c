@@ -71,6 +71,7 @@ struct viewer {
 	double credit; /* frames the rate allows now (at most 2) */
 	uint64_t credit_ns;
 	uint64_t last_seq, lap_seq, frames;
+	bool lap_synced; /* lap_seq is the car's: later laps are news */
 	uint64_t dropped_unreported;
 	uint64_t progress_ns; /* last time bytes went out (or none due) */
 	uint64_t closing_ns;
@@ -920,6 +921,7 @@ static void on_text(struct viewer *v, const uint8_t *p, size_t n)
 		v->car_auto = false;
 		v->last_seq = s.seq ? s.seq - 1 : 0;
 		v->lap_seq = s.lap_seq;
+		v->lap_synced = true;
 		send_hello(v);
 		return;
 	}
@@ -1003,10 +1005,11 @@ static uint64_t pump(struct viewer *v, uint64_t now)
 	struct slot s;
 	slot_read(&l->slots[v->src][v->car], &s);
 	if (s.lap_seq != v->lap_seq) {
-		if (v->lap_seq || v->frames)
+		if (v->lap_synced)
 			send_lap(v, &s);
 		v->lap_seq = s.lap_seq;
 	}
+	v->lap_synced = true;
 	if (s.seq == v->last_seq)
 		return UINT64_MAX;
 	double period = 1e9 / v->hz;
@@ -1057,6 +1060,7 @@ static void take_pending(struct srv_live *l, uint64_t now)
 			struct slot s;
 			slot_read(&l->slots[v->src][v->car], &s);
 			v->lap_seq = s.lap_seq;
+			v->lap_synced = true;
 		}
 		if (v->in_len && !take_input(v, now))
 			v->state = V_CLOSING, v->closing_ns = 0;

@@ -217,6 +217,12 @@ static enum srv_ws_event control(unsigned op, const uint8_t *p, size_t n,
 	if (n == 1)
 		return fail(out, SRV_WS_CLOSE_PROTOCOL);
 	out->code = n >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : SRV_WS_CLOSE_NORMAL;
+	/* 7.4: codes a peer may send; 1004-1006, 1015 and the rest are
+	 * not (1005/1006 only stand for "none" and "abnormal"). */
+	uint16_t c = out->code;
+	if (!((c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) ||
+	      (c >= 3000 && c <= 4999)))
+		return fail(out, SRV_WS_CLOSE_PROTOCOL);
 	if (n > 2 && !utf8_ok(p + 2, n - 2))
 		return fail(out, SRV_WS_CLOSE_BAD_DATA);
 	return SRV_WS_CLOSE;

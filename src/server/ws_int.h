@@ -78,7 +78,8 @@ void srv__ws_rx_init(struct srv_ws_rx *rx);
  * payload is unmasked in place). *used receives the bytes consumed (0
  * with SRV_WS_MORE). Unmasked frames, reserved bits or opcodes, control
  * frames fragmented or over 125 bytes, a continuation with no message or
- * a new message inside one fail with 1002; binary messages with 1003; a
+ * a new message inside one, a close code no peer may send fail with
+ * 1002; binary messages with 1003; a
  * text message over SRV_WS_MSG_MAX with 1009 (decided from the header,
  * before its payload arrives); text that is not UTF-8 with 1007. */
 enum srv_ws_event srv__ws_take(struct srv_ws_rx *rx, uint8_t *buf, size_t len,
