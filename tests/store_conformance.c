@@ -267,6 +267,23 @@ static void sc_lap_roundtrip(void **state)
 	assert_int_equal(row.n_samples, (int64_t)lap.n);
 	assert_true(row.chans == lap.chans);
 	assert_true(row.blob_bytes > 0);
+	/* The row alone, without the samples, is the same row. */
+	struct store_lap_row meta;
+	memset(&meta, 0x5A, sizeof(meta));
+	OK(store_lap_row_get(f->st, lid, &meta, E));
+	assert_int_equal(meta.id, lid);
+	assert_int_equal(meta.session_id, sid);
+	assert_int_equal(meta.lap_number, 4);
+	assert_int_equal(meta.lap_time_ms, 88123);
+	assert_int_equal(meta.sector_ms[0], 88123 / 3);
+	assert_int_equal(meta.sector_ms[1], 88123 / 3);
+	assert_int_equal(meta.sector_ms[2], TB_TIME_UNKNOWN);
+	assert_int_equal(meta.flags, TB_LAP_CUT);
+	assert_int_equal(meta.n_samples, (int64_t)lap.n);
+	assert_true(meta.chans == lap.chans);
+	assert_int_equal(meta.blob_bytes, row.blob_bytes);
+	assert_string_equal(meta.driver, row.driver);
+	assert_string_equal(meta.car, row.car);
 	/* Reading into a lap that holds data replaces it. */
 	OK(store_lap_get(f->st, lid, &back, NULL, E));
 	assert_true(tb_lap_equal(&back, &lap));
@@ -380,6 +397,10 @@ static void sc_unknown_ids(void **state)
 	int64_t id;
 	assert_int_equal(store_lap_get(f->st, 424242, &lap, NULL, &err),
 			 TB_ERR_NOTFOUND);
+	struct store_lap_row row;
+	assert_int_equal(store_lap_row_get(f->st, 424242, &row, &err),
+			 TB_ERR_NOTFOUND);
+	assert_int_equal(store_lap_row_get(f->st, 1, NULL, &err), TB_ERR_ARG);
 	struct lap_list l = {0};
 	assert_int_equal(store_laps_list(f->st, 424242, collect_lap, &l, &err),
 			 TB_ERR_NOTFOUND);

@@ -898,6 +898,24 @@ static void test_import(void **state)
 	expect_error("GET", tpl, tpl, 405);
 }
 
+/* The live endpoints' plain-HTTP answers against the document (the
+ * WebSocket itself is tests/test_live.c). No stream runs here. */
+static void test_live(void **state)
+{
+	(void)state;
+	json_t *j = get_json("/api/v1/live/cars", "/api/v1/live/cars", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "cars")), 0);
+	json_decref(j);
+	expect_error("POST", "/api/v1/live/cars", "/api/v1/live/cars", 405);
+	expect_error("GET", "/api/v1/live", "/api/v1/live", 426);
+	expect_error("GET", "/api/v1/live?car=x", "/api/v1/live", 400);
+	expect_error("GET", "/api/v1/live?hz=99", "/api/v1/live", 400);
+	expect_error("GET", "/api/v1/live?ref=0", "/api/v1/live", 400);
+	expect_error("GET", "/api/v1/live?car=3", "/api/v1/live", 404);
+	expect_error("GET", "/api/v1/live?source=9", "/api/v1/live", 404);
+	expect_error("GET", "/api/v1/live?ref=99999", "/api/v1/live", 404);
+}
+
 static void test_metrics(void **state)
 {
 	(void)state;
@@ -932,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_refs),
 		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

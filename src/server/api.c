@@ -95,6 +95,10 @@ enum srv_ep srv__api_route(const char *url, int64_t *id, bool *bad_id)
 		return SRV_EP_COMPARE;
 	if (strcmp(p, "import") == 0)
 		return SRV_EP_IMPORT;
+	if (strcmp(p, "live") == 0)
+		return SRV_EP_LIVE;
+	if (strcmp(p, "live/cars") == 0)
+		return SRV_EP_LIVE_CARS;
 	if (strncmp(p, "sessions/", 9) == 0)
 		return route_id(p + 9, id, bad_id, SRV_EP_SESSION, "/laps",
 				SRV_EP_SESSION_LAPS);
@@ -432,14 +436,14 @@ static enum tb_status load_lap(struct srv_api *a, int64_t id,
 	return st;
 }
 
+/* Metadata only: the samples' blob is not read. */
 static void get_lap(struct srv_api *a, int64_t id, struct srv_reply *r)
 {
-	struct tb_lap lap;
 	struct store_lap_row row;
 	struct tb_error err;
-	tb_lap_init(&lap);
-	enum tb_status st = load_lap(a, id, &lap, &row, &err);
-	tb_lap_release(&lap);
+	pthread_mutex_lock(&a->mu);
+	enum tb_status st = store_lap_row_get(a->st, id, &row, &err);
+	pthread_mutex_unlock(&a->mu);
 	if (st != TB_OK) {
 		reply_status(r, st, &err);
 		return;

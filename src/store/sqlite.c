@@ -135,6 +135,7 @@ enum stmt {
 	S_LAP_INSERT,
 	S_DATA_INSERT,
 	S_LAP_GET,
+	S_LAP_ROW,
 	S_LAPS_LIST,
 	S_SESSIONS_LIST,
 	S_SESSION_GET,
@@ -198,6 +199,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_LAP_GET] =
 		"SELECT " LAP_COLS ", d.blob" LAP_FROM
 		" JOIN lap_data d ON d.lap_id = l.id WHERE l.id = ?1",
+	[S_LAP_ROW] = "SELECT " LAP_COLS LAP_FROM " WHERE l.id = ?1",
 	[S_LAPS_LIST] =
 		"SELECT " LAP_COLS LAP_FROM " WHERE l.session_id = ?1"
 		" ORDER BY l.car_index, l.lap_number",
@@ -749,6 +751,26 @@ static enum tb_status sq_lap_get(struct store *st, int64_t lap_id,
 	return TB_OK;
 }
 
+static enum tb_status sq_lap_row_get(struct store *st, int64_t lap_id,
+				     struct store_lap_row *row,
+				     struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	sqlite3_stmt *q = s->stmt[S_LAP_ROW];
+	int rc = sqlite3_bind_int64(q, 1, lap_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		read_lap(q, row);
+	done(q);
+	if (rc == SQLITE_ROW)
+		return TB_OK;
+	if (rc == SQLITE_DONE)
+		return tb_fail(err, TB_ERR_NOTFOUND, "sqlite %s: no lap %lld",
+			       s->path, (long long)lap_id);
+	return db_fail(s, rc, err, "get lap row");
+}
+
 static enum tb_status sq_laps_list(struct store *st, int64_t session_id,
 				   store_lap_cb cb, void *ctx,
 				   struct tb_error *err)
@@ -1031,4 +1053,5 @@ const struct store_ops store__sqlite_ops = {
     .refs_list = sq_refs_list,
     .track_put = sq_track_put,
     .track_get = sq_track_get,
+    .lap_row_get = sq_lap_row_get,
 };

@@ -112,6 +112,23 @@ enum tb_status store_lap_get(struct store *st, int64_t lap_id,
 	return st->ops->lap_get(st, lap_id, out, row, err);
 }
 
+enum tb_status store_lap_row_get(struct store *st, int64_t lap_id,
+				 struct store_lap_row *row,
+				 struct tb_error *err)
+{
+	if (!st || !row)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: lap_row_get: NULL argument");
+	if (st->ops->version >= 4 && st->ops->lap_row_get)
+		return st->ops->lap_row_get(st, lap_id, row, err);
+	/* An older backend: read the whole lap for its row. */
+	struct tb_lap lap;
+	tb_lap_init(&lap);
+	enum tb_status rc = st->ops->lap_get(st, lap_id, &lap, row, err);
+	tb_lap_release(&lap);
+	return rc;
+}
+
 enum tb_status store_sessions_list(struct store *st, store_session_cb cb,
 				   void *ctx, struct tb_error *err)
 {

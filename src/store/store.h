@@ -116,6 +116,10 @@ struct store_ops {
 				    const char *track, const char *layout,
 				    struct store_track_row *row,
 				    struct tb_buf *blob, struct tb_error *err);
+	/* version 4: */
+	enum tb_status (*lap_row_get)(struct store *st, int64_t lap_id,
+				      struct store_lap_row *row,
+				      struct tb_error *err);
 };
 
 /* Every backend's handle starts with this base. */
@@ -150,6 +154,11 @@ enum tb_status store_lap_put(struct store *st, int64_t session_id,
 enum tb_status store_lap_get(struct store *st, int64_t lap_id,
 			     struct tb_lap *out, struct store_lap_row *row,
 			     struct tb_error *err) TB_WUR;
+/* A lap's row alone (metadata, no samples: the blob is not read).
+ * TB_ERR_NOTFOUND for an unknown id. */
+enum tb_status store_lap_row_get(struct store *st, int64_t lap_id,
+				 struct store_lap_row *row,
+				 struct tb_error *err) TB_WUR;
 /* List sessions, newest first; cb returns non-zero to stop. */
 enum tb_status store_sessions_list(struct store *st, store_session_cb cb,
 				   void *ctx, struct tb_error *err) TB_WUR;
