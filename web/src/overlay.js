@@ -92,11 +92,19 @@ export function drawOverlay(el, laps, opt) {
 				ys = resample(l.data.ch.lap_dist, v, grid, c.scale,
 					c.step);
 			}
+			if (!ys.some((v) => v != null)) continue; // absent here
 			data.push(ys);
 			series.push({ label: l.label, stroke: l.color, width: 1.25,
 				points: { show: false }, spanGaps: false });
 		}
-		if (series.length === 1) continue;
+		if (series.length === 1) {
+			const note = document.createElement('p');
+			note.className = 'muted chart-none';
+			note.textContent = `${c.label}: not recorded by these laps' ` +
+				'sources';
+			el.appendChild(note);
+			continue;
+		}
 		const box = document.createElement('div');
 		box.className = 'chart';
 		box.dataset.channel = c.key;

@@ -136,7 +136,8 @@ export async function sessionPage(app, id, state) {
 <option>delta</option><option>brake</option><option>throttle</option>
 </select></label>
 <button id="draw">Overlay selected laps</button>
-<span id="status" class="muted"></span></div>
+<span id="status" class="muted"></span></div><div id="legend"
+class="legend"></div>
 <div class="cols"><div id="overlay" class="grow"></div>
 <div class="side"><div id="map"></div><div id="cursor" class="muted"></div>
 </div></div>
@@ -174,7 +175,7 @@ export async function sessionPage(app, id, state) {
 	}
 	const status = app.querySelector('#status');
 	const overlayEl = app.querySelector('#overlay');
-	let view = null, map = null, current = null;
+	let view = null, map = null, current = null, whole = null;
 	const draw = async (range) => {
 		const ids = [...selected].slice(0, MAX_LAPS);
 		if (!ids.length) {
@@ -221,7 +222,13 @@ export async function sessionPage(app, id, state) {
 					: { from, to }), 150);
 			},
 		});
-		current = { olaps, cmp };
+		// The map always shows whole laps, also while zoomed in.
+		if (!range || !whole) whole = olaps;
+		current = { olaps: whole, cmp };
+		app.querySelector('#legend').innerHTML = olaps.map((l) =>
+			`<span><i style="background:${l.color}"></i>${esc(l.label)} ${
+				fmtTime(l.lap.lap_time_ms)}${cmp.ref_lap_id === l.id
+				? ' (reference)' : ''}</span>`).join('');
 		colourMap();
 		const cornersEl = app.querySelector('#corners');
 		if (cmp.error) {
