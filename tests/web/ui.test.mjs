@@ -27,10 +27,13 @@ await mkdir(OUT, { recursive: true });
 const { ctx, errors, close } = await launch();
 const page = ctx.pages()[0] || await ctx.newPage();
 
+// Go to a route and wait until its page has rendered (route() sets
+// window.__tb.route to the route when done).
 async function open(hash) {
+	const want = hash.replace(/^#\/?/, '') || '/';
 	await page.goto(`${BASE}/${hash}`);
-	await page.waitForFunction(() => window.__tb && window.__tb.route !==
-		null, null, { timeout: 30000 });
+	await page.waitForFunction((w) => window.__tb && window.__tb.route ===
+		w, want, { timeout: 30000 });
 }
 
 async function shot(name) {
@@ -174,7 +177,8 @@ try {
 	const drivers = await page.$$eval('table a', (a) => a.length);
 	check(drivers > 0, 'drivers page lists drivers', `${drivers}`);
 	await page.click('table a');
-	await page.waitForFunction(() => window.__tb.route.startsWith('driver/'));
+	await page.waitForFunction(() =>
+		(window.__tb.route || '').startsWith('driver/'));
 	const best = await page.$$eval('table tbody tr', (r) => r.length);
 	check(best > 0, 'driver profile lists best laps by track and car');
 	await shot('driver');
@@ -235,7 +239,9 @@ try {
 			await page.waitForFunction(() => fetch('/api/v1/live/cars')
 				.then((r) => r.json()).then((j) => j.cars.length > 0),
 			null, { timeout: 30000, polling: 500 });
-			await open('#/live');
+			await page.reload(); // the car list is read on load
+			await page.waitForFunction(() => window.__tb.route ===
+				'live', null, { timeout: 30000 });
 			await page.waitForFunction(() => window.__tb.live &&
 				window.__tb.live.frames > 30, null, { timeout: 30000 });
 			const a = await page.textContent('#g-speed');
