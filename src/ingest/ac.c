@@ -976,6 +976,8 @@ static enum tb_status ac_create(const struct ingest_opts *opts,
 	}
 	a->fn = fn;
 	a->ctx = ctx;
+	if (opts)
+		lap_asm_observe(a->laps, &opts->live, &a->info, &a->car);
 	if (opts && opts->peer_ip) {
 		a->peer_ip = opts->peer_ip;
 		a->peer_port = opts->peer_port ? opts->peer_port : AC_PORT;

@@ -131,7 +131,6 @@ static void on_lap(void *ctx, struct tb_lap *lap)
 static enum tb_status cm_create(const struct ingest_opts *opts,
 				ingest_lap_fn fn, void *ctx, void **out)
 {
-	(void)opts;
 	*out = NULL;
 	if (!fn)
 		return TB_ERR_ARG;
@@ -147,6 +146,10 @@ static enum tb_status cm_create(const struct ingest_opts *opts,
 		lap_asm_destroy(c->laps);
 		tb_free(c);
 		return st;
+	}
+	if (opts) {
+		lap_asm_observe(c->laps, &opts->live, &c->info, &c->car);
+		stage_asm_observe(c->stage, &opts->live, &c->info, &c->car);
 	}
 	*out = c;
 	return TB_OK;

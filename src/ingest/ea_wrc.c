@@ -661,6 +661,8 @@ static enum tb_status wrc_create(const struct ingest_opts *opts,
 		tb_free(w);
 		return st;
 	}
+	if (opts)
+		stage_asm_observe(w->stage, &opts->live, &w->info, &w->car);
 	*out = w;
 	return TB_OK;
 }

@@ -34,6 +34,7 @@ struct f1_feed {
 	void *ctx;
 	uint64_t clock; /* packets seen, for least-recently-used eviction */
 	struct f1_feed_stats st;
+	struct lap_observer live; /* from ingest_opts; fn NULL: none */
 	struct f1_packet pkt;  /* decode scratch: no allocation per packet */
 	struct sess sess[FEED_SESSIONS];
 };
@@ -167,6 +168,7 @@ static struct sess *find_session(struct f1_feed *fd,
 		close_session(fd, lru);
 	if (lap_asm_create(F1_CARS, on_lap, lru, &lru->laps) != TB_OK)
 		return NULL;
+	lap_asm_observe(lru->laps, &fd->live, &lru->info, lru->cars);
 	lru->used = true;
 	lru->owner = fd;
 	lru->last_use = ++fd->clock;
@@ -188,6 +190,8 @@ static void frame_part(struct f1_feed *fd, struct sess *s,
 			      h->overall_frame_id != s->overall_id))
 		emit_frame(fd, s);
 	if (!s->have_frame) {
+		if (h->player_car < F1_CARS)
+			lap_asm_set_player(s->laps, h->player_car);
 		s->have_frame = true;
 		s->frame_id = h->frame_id;
 		s->overall_id = h->overall_frame_id;
@@ -412,9 +416,10 @@ static bool f1_sniff(const uint8_t *buf, size_t len)
 static enum tb_status f1_create(const struct ingest_opts *opts,
 				ingest_lap_fn fn, void *ctx, void **out)
 {
-	(void)opts;
 	struct f1_feed *fd;
 	enum tb_status st = f1_feed_create(fn, ctx, &fd);
+	if (st == TB_OK && opts)
+		fd->live = opts->live;
 	*out = fd;
 	return st;
 }

@@ -764,7 +764,6 @@ static enum tb_status feed_datagram(void *inst, const uint8_t *buf,
 static enum tb_status feed_create(const struct ingest_opts *opts,
 				  ingest_lap_fn fn, void *ctx, void **out)
 {
-	(void)opts; /* no options: the layout is known by length */
 	*out = NULL;
 	if (!fn)
 		return TB_ERR_ARG;
@@ -778,6 +777,9 @@ static enum tb_status feed_create(const struct ingest_opts *opts,
 	}
 	fd->fn = fn;
 	fd->ctx = ctx;
+	/* no other options: the layout is known by length */
+	if (opts)
+		lap_asm_observe(fd->laps, &opts->live, &fd->info, &fd->car);
 	*out = fd;
 	return TB_OK;
 }

@@ -826,6 +826,8 @@ static enum tb_status inst_create(const struct ingest_opts *opts,
 	g->fn = fn;
 	g->ctx = ctx;
 	g->want = (enum gt7_variant)want;
+	if (opts)
+		lap_asm_observe(g->laps, &opts->live, &g->info, &g->car);
 	if (opts && opts->peer_ip) {
 		g->peer_ip = opts->peer_ip;
 		g->peer_port = opts->peer_port ? opts->peer_port : GT7_PORT;

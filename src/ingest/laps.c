@@ -21,6 +21,10 @@ struct lap_asm {
 	lap_done_fn done;
 	void *ctx;
 	struct lap_asm_stats stats;
+	struct lap_observer obs;
+	const struct tb_session_info *obs_session;
+	const struct tb_car_info *obs_cars;
+	unsigned player;
 	struct car_state cars[];
 };
 
@@ -177,6 +181,16 @@ enum tb_status lap_asm_frame(struct lap_asm *a, unsigned car,
 	struct car_state *c = &a->cars[car];
 	double t = f->v[TB_CH_TIME];
 	a->stats.frames++;
+	if (a->obs.fn) {
+		struct lap_live lv = {
+		    .car = car,
+		    .lap_num = ls->lap_num,
+		    .player = car == a->player,
+		    .frame = f,
+		    .session = a->obs_session,
+		    .car_info = a->obs_cars ? &a->obs_cars[car] : NULL};
+		a->obs.fn(a->obs.ctx, &lv);
+	}
 
 	if (!c->active) {
 		start_lap(c, car, ls, false);
@@ -220,4 +234,19 @@ void lap_asm_flush(struct lap_asm *a)
 const struct lap_asm_stats *lap_asm_stats(const struct lap_asm *a)
 {
 	return &a->stats;
+}
+
+void lap_asm_observe(struct lap_asm *a, const struct lap_observer *obs,
+		     const struct tb_session_info *session,
+		     const struct tb_car_info *cars)
+{
+	a->obs.fn = obs ? obs->fn : NULL;
+	a->obs.ctx = obs ? obs->ctx : NULL;
+	a->obs_session = session;
+	a->obs_cars = cars;
+}
+
+void lap_asm_set_player(struct lap_asm *a, unsigned car)
+{
+	a->player = car;
 }

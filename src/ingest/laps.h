@@ -29,6 +29,24 @@ typedef void (*lap_done_fn)(void *ctx, struct tb_lap *lap);
 
 struct lap_asm;
 
+/* A live observer: sees every frame an assembler takes, as it is taken
+ * (before any lap logic), on the assembler's thread. Used by the daemon
+ * to publish each car's latest frame to live viewers; it must neither
+ * block nor keep the pointers (all are borrowed for the call). */
+struct lap_live {
+	unsigned car;	  /* car index within the source */
+	uint32_t lap_num; /* source's lap (stage run) number; 0 unknown */
+	bool player;	  /* the player's own car */
+	const struct tb_frame *frame;
+	const struct tb_session_info *session; /* NULL unknown */
+	const struct tb_car_info *car_info;    /* NULL unknown */
+};
+typedef void (*lap_live_fn)(void *ctx, const struct lap_live *lv);
+struct lap_observer {
+	lap_live_fn fn; /* NULL: none */
+	void *ctx;
+};
+
 /* Counters of what the assembler did, for logs and /metrics. */
 struct lap_asm_stats {
 	uint64_t frames;	   /* frames taken */
@@ -57,5 +75,15 @@ enum tb_status lap_asm_frame(struct lap_asm *a, unsigned car,
 void lap_asm_flush(struct lap_asm *a);
 
 const struct lap_asm_stats *lap_asm_stats(const struct lap_asm *a);
+
+/* Report every frame taken to obs (copied; NULL or obs->fn NULL: none).
+ * session and cars (an array of the assembler's n_cars entries, indexed
+ * by car) are borrowed, owned by the protocol instance and read at each
+ * frame; either may be NULL. */
+void lap_asm_observe(struct lap_asm *a, const struct lap_observer *obs,
+		     const struct tb_session_info *session,
+		     const struct tb_car_info *cars);
+/* Which car is the player's (default 0); others are reported as not. */
+void lap_asm_set_player(struct lap_asm *a, unsigned car);
 
 #endif /* TB_INGEST_LAPS_H */

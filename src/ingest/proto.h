@@ -40,6 +40,7 @@ struct ingest_opts {
 	char variant;	    /* GT7 heartbeat: 'A', 'B' or '~'; 0 = 'A' */
 	const char *schema; /* EA WRC: packet structure JSON path; NULL =
 			       the game's default structure built in */
+	struct lap_observer live; /* every frame as taken (laps.h); copied */
 };
 
 struct ingest_proto {

@@ -19,6 +19,9 @@ struct stage_asm {
 	double fin_time, fin_dist;
 	struct stage_asm_stats st;
 	struct tb_lap lap;
+	struct lap_observer obs;
+	const struct tb_session_info *obs_session;
+	const struct tb_car_info *obs_car;
 };
 
 enum tb_status stage_asm_create(lap_done_fn done, void *ctx,
@@ -140,6 +143,15 @@ enum tb_status stage_asm_frame(struct stage_asm *a, const struct tb_frame *f,
 		a->s1 = s->split_ms[0];
 	if (s->split_ms[1] > 0)
 		a->s2 = s->split_ms[1];
+	if (a->obs.fn) {
+		struct lap_live lv = {.car = 0,
+				      .lap_num = a->ordinal,
+				      .player = true,
+				      .frame = f,
+				      .session = a->obs_session,
+				      .car_info = a->obs_car};
+		a->obs.fn(a->obs.ctx, &lv);
+	}
 	enum tb_status st = tb_lap_push(&a->lap, f);
 	if (st != TB_OK) {
 		a->st.discarded++;
@@ -170,4 +182,14 @@ void stage_asm_reset(struct stage_asm *a)
 const struct stage_asm_stats *stage_asm_stats(const struct stage_asm *a)
 {
 	return &a->st;
+}
+
+void stage_asm_observe(struct stage_asm *a, const struct lap_observer *obs,
+		       const struct tb_session_info *session,
+		       const struct tb_car_info *car)
+{
+	a->obs.fn = obs ? obs->fn : NULL;
+	a->obs.ctx = obs ? obs->ctx : NULL;
+	a->obs_session = session;
+	a->obs_car = car;
 }

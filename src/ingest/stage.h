@@ -73,4 +73,10 @@ void stage_asm_reset(struct stage_asm *a);
 
 const struct stage_asm_stats *stage_asm_stats(const struct stage_asm *a);
 
+/* Report every running sample taken to obs as car 0, the player's, with
+ * the run's ordinal as lap number (laps.h lap_asm_observe). */
+void stage_asm_observe(struct stage_asm *a, const struct lap_observer *obs,
+		       const struct tb_session_info *session,
+		       const struct tb_car_info *car);
+
 #endif /* TB_INGEST_STAGE_H */

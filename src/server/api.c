@@ -98,6 +98,10 @@ enum srv_ep srv__api_route(const char *url, int64_t *id, bool *bad_id)
 		return SRV_EP_COMPARE;
 	if (strcmp(p, "import") == 0)
 		return SRV_EP_IMPORT;
+	if (strcmp(p, "live") == 0)
+		return SRV_EP_LIVE;
+	if (strcmp(p, "live/cars") == 0)
+		return SRV_EP_LIVE_CARS;
 	if (strncmp(p, "sessions/", 9) == 0)
 		return route_id(p + 9, id, bad_id, SRV_EP_SESSION, "/laps",
 				SRV_EP_SESSION_LAPS);

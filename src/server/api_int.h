@@ -51,23 +51,25 @@ size_t srv__json_fmt_num(char *out, double v);
 /* ------------------------------------------------------------------ */
 /* Endpoints, for routing and per-endpoint latency metrics. */
 
-#define SRV_EP_LIST(X)                                                       \
-	X(SRV_EP_HEALTHZ, "healthz")                                         \
-	X(SRV_EP_METRICS, "metrics")                                         \
-	X(SRV_EP_SESSIONS, "sessions")                                       \
-	X(SRV_EP_SESSION, "session")                                         \
-	X(SRV_EP_SESSION_LAPS, "session_laps")                               \
-	X(SRV_EP_LAP, "lap")                                                 \
-	X(SRV_EP_LAP_CHANNELS, "lap_channels")                               \
-	X(SRV_EP_COMPARE, "compare")                                         \
-	X(SRV_EP_REFS, "refs")                                               \
-	X(SRV_EP_IMPORT, "import")                                           \
-	X(SRV_EP_TRACKS, "tracks")                                           \
-	X(SRV_EP_TRACK, "track")                                             \
-	X(SRV_EP_DRIVERS, "drivers")                                         \
-	X(SRV_EP_DRIVER, "driver")                                           \
-	X(SRV_EP_FEATURES, "features")                                       \
-	X(SRV_EP_STATIC, "static")                                           \
+#define SRV_EP_LIST(X)                                                         \
+	X(SRV_EP_HEALTHZ, "healthz")                                           \
+	X(SRV_EP_METRICS, "metrics")                                           \
+	X(SRV_EP_SESSIONS, "sessions")                                         \
+	X(SRV_EP_SESSION, "session")                                           \
+	X(SRV_EP_SESSION_LAPS, "session_laps")                                 \
+	X(SRV_EP_LAP, "lap")                                                   \
+	X(SRV_EP_LAP_CHANNELS, "lap_channels")                                 \
+	X(SRV_EP_COMPARE, "compare")                                           \
+	X(SRV_EP_REFS, "refs")                                                 \
+	X(SRV_EP_IMPORT, "import")                                             \
+	X(SRV_EP_LIVE, "live")                                                 \
+	X(SRV_EP_LIVE_CARS, "live_cars")                                       \
+	X(SRV_EP_TRACKS, "tracks")                                             \
+	X(SRV_EP_TRACK, "track")                                               \
+	X(SRV_EP_DRIVERS, "drivers")                                           \
+	X(SRV_EP_DRIVER, "driver")                                             \
+	X(SRV_EP_FEATURES, "features")                                         \
+	X(SRV_EP_STATIC, "static")                                             \
 	X(SRV_EP_OTHER, "other")
 
 enum srv_ep {

@@ -2,12 +2,13 @@
  * ports and a signalfd, recvmmsg batches, protocol detection and
  * decoding, per-car assembly, handshakes and heartbeats on each tick)
  * hands finished laps through a bounded SPSC queue to one writer thread
- * that stores them; HTTP runs on libmicrohttpd's own thread. The
+ * that stores them; HTTP runs on libmicrohttpd's own thread. Each car's
+ * latest frame and finished laps also go to live viewers (live.c). The
  * receiver never blocks on the store: a full queue is a counted drop.
  * SIGINT/SIGTERM: laps in progress are stored as incomplete, the queue is
  * drained, then everything closes. */
 #define _GNU_SOURCE
-#include "server_int.h"
+#include "live_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../formats/pcap.h"
@@ -33,6 +35,9 @@ struct port {
 	int fd;
 	struct ingest_port *in;
 	const struct ingest_proto *announced; /* logged "detected" once */
+	unsigned idx;			      /* index in daemon.ports */
+	int64_t recv_us;   /* wall clock of the batch being decoded */
+	bool live_pending; /* frames published since the last kick */
 };
 
 struct daemon {
@@ -41,6 +46,7 @@ struct daemon {
 	struct tb_ring *queue; /* struct ingest_lap_job * slots */
 	struct store *store;
 	struct srv_sink *sink;
+	struct srv_live *live; /* NULL without HTTP */
 	struct fmt_pcap_writer *rec;
 	unsigned n_ports;
 	struct port ports[SRV_MAX_PORTS];
@@ -52,7 +58,10 @@ struct daemon {
 
 static void on_lap(void *ctx, struct ingest_lap_job *job)
 {
-	struct daemon *d = ctx;
+	struct port *p = ctx;
+	struct daemon *d = p->d;
+	srv__live_lap(d->live, p->idx, job);
+	p->live_pending = true;
 	struct ingest_lap_job *copy = tb_malloc(sizeof(*copy));
 	if (!copy) {
 		atomic_fetch_add(&d->m.laps_dropped, 1);
@@ -76,6 +85,22 @@ static void on_lap(void *ctx, struct ingest_lap_job *job)
 	if (write(d->wake_fd[1], &c, 1) < 0) {
 		/* pipe full: the writer is awake already */
 	}
+}
+
+/* Every frame any protocol assembles: to the live slot of its car. */
+static void on_live(void *ctx, const struct lap_live *lv)
+{
+	struct port *p = ctx;
+	const struct ingest_proto *pr = ingest_port_proto(p->in);
+	srv__live_frame(p->d->live, p->idx, pr ? pr->name : "", lv, p->recv_us);
+	p->live_pending = true;
+}
+
+static int64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void publish_stats(struct daemon *d)
@@ -171,6 +196,7 @@ static void receive_batch(struct daemon *d, struct port *p)
 	if (n <= 0)
 		return;
 	int64_t now_us = tb_wall_ms() * 1000;
+	p->recv_us = wall_us();
 	for (int i = 0; i < n; i++) {
 		size_t len = msgs[i].msg_len;
 		struct tb_error err;
@@ -198,6 +224,10 @@ static void receive_batch(struct daemon *d, struct port *p)
 		if (st != TB_OK && d->cfg->verbose)
 			fprintf(stderr, "serve: port %u: rejected: %s\n",
 				p->local_port, err.msg);
+	}
+	if (p->live_pending) {
+		p->live_pending = false;
+		srv__live_kick(d->live);
 	}
 	announce(p);
 }
@@ -341,8 +371,13 @@ static enum tb_status open_port(struct daemon *d, struct port *p,
 	struct ingest_opts opts = pc->opts;
 	if (d->cfg->wrc_schema[0] && !opts.schema)
 		opts.schema = d->cfg->wrc_schema;
-	enum tb_status st = ingest_port_create(pc->proto, &opts, on_lap, d,
-					       &p->in);
+	if (d->live) {
+		opts.live.fn = on_live;
+		opts.live.ctx = p;
+		srv__live_set_port(d->live, p->idx, p->local_port);
+	}
+	enum tb_status st =
+	    ingest_port_create(pc->proto, &opts, on_lap, p, &p->in);
 	if (st != TB_OK)
 		return tb_fail(err, st, "port %u: %s", p->local_port,
 			       tb_strerror(st));
@@ -421,7 +456,10 @@ enum tb_status srv_run(const struct srv_config *cfg_in, struct tb_error *err)
 			goto out;
 	}
 	rc = open_events(&d, err);
+	if (rc == TB_OK && cfg.http_port)
+		rc = srv__live_create(cfg.db_url, &d.m, &d.live, err);
 	for (unsigned i = 0; rc == TB_OK && i < cfg.n_ports; i++) {
+		d.ports[i].idx = i;
 		rc = open_port(&d, &d.ports[i], &cfg.ports[i], err);
 		if (rc == TB_OK)
 			d.n_ports++;
@@ -430,7 +468,7 @@ enum tb_status srv_run(const struct srv_config *cfg_in, struct tb_error *err)
 		goto out;
 	if (cfg.http_port) {
 		rc = srv__http_start(cfg.http_addr, cfg.http_port, cfg.db_url,
-				     &d.m, &http, err);
+				     &d.m, d.live, &http, err);
 		if (rc != TB_OK)
 			goto out;
 	}
@@ -455,6 +493,7 @@ out:
 	if (rx_started)
 		pthread_join(rx, NULL);
 	srv__http_stop(http);
+	srv__live_stop(d.live);
 	if (d.queue) {
 		struct ingest_lap_job *job;
 		while (tb_ring_pop(d.queue, &job) == TB_OK)
@@ -472,6 +511,7 @@ out:
 		close_fd(&d.ports[i].fd);
 	}
 	tb_ring_destroy(d.queue);
+	srv__live_destroy(d.live);
 	srv_sink_destroy(d.sink);
 	store_close(d.store);
 	close_fd(&d.sig_fd);

@@ -3,9 +3,12 @@
  * (api.c). A response is queued on the handler's second call: queueing
  * on the first makes MHD close every connection after one response
  * (only early refusals of an upload are queued on the first call, and
- * those should close). Uploads stream into a temporary file. */
+ * those should close). Uploads stream into a temporary file.
+ * /api/v1/live upgrades to a WebSocket whose socket goes to live.c. */
 #include "api_int.h"
+#include "live_int.h"
 #include "static_int.h"
+#include "ws_int.h"
 
 #include <microhttpd.h>
 #include <arpa/inet.h>
@@ -14,6 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +36,7 @@ struct srv_http {
 	struct MHD_Daemon *mhd;
 	struct srv_metrics *m;
 	struct srv_api *api;
+	struct srv_live *live; /* borrowed; NULL: no live endpoint */
 	struct srv_lat lat[SRV_EP__COUNT];
 };
 
@@ -46,6 +51,7 @@ struct srv_req {
 	bool write_failed;
 	uint64_t want, got;
 	char dir[64], path[128];
+	struct srv_live_sub *sub; /* live: until the upgrade takes it */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
@@ -259,6 +265,18 @@ static enum tb_status metrics_text(struct srv_metrics *m,
 		atomic_load(&m->samples_stored));
 	COUNTER("http_requests_total", "HTTP requests served.",
 		atomic_load(&m->http_requests));
+	COUNTER("live_frames_sent_total", "Live frames written to viewers.",
+		atomic_load(&m->live_frames_sent));
+	COUNTER("live_frames_dropped_total",
+		"Live frames dropped: the viewer was slow.",
+		atomic_load(&m->live_frames_dropped));
+	COUNTER("live_viewers_closed_slow_total",
+		"Live viewers closed for reading nothing for 5 s.",
+		atomic_load(&m->live_closed_slow));
+	OUT("# HELP trailbrake_live_viewers Live WebSocket viewers now.\n"
+	    "# TYPE trailbrake_live_viewers gauge\n"
+	    "trailbrake_live_viewers %llu\n",
+	    (unsigned long long)atomic_load(&m->live_viewers));
 	OUT("# HELP trailbrake_lap_queue_depth Laps waiting for the "
 	    "writer.\n# TYPE trailbrake_lap_queue_depth gauge\n"
 	    "trailbrake_lap_queue_depth %llu\n",
@@ -275,6 +293,7 @@ static const char *conn_arg(void *ctx, const char *key)
 
 static void req_free(struct srv_req *q)
 {
+	srv__live_sub_free(q->sub);
 	if (q->fd >= 0)
 		close(q->fd);
 	if (q->path[0])
@@ -420,6 +439,117 @@ static enum MHD_Result serve_builtin(struct srv_http *h,
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* /api/v1/live: the WebSocket handshake (RFC 6455 4.2). */
+
+static void ws_close(void *urh)
+{
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls,
+		       const char *extra, size_t n, MHD_socket sock,
+		       struct MHD_UpgradeResponseHandle *urh)
+{
+	struct srv_http *h = cls;
+	struct srv_req *q = con_cls;
+	(void)c;
+	struct srv_live_sub *sub = q ? q->sub : NULL;
+	if (!sub) {
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+		return;
+	}
+	q->sub = NULL;
+	srv__live_attach(h->live, sub, sock, extra, n, ws_close, urh);
+}
+
+/* Does the comma-separated header value v hold token tok (any case)? */
+static bool has_token(const char *v, const char *tok)
+{
+	size_t n = strlen(tok);
+	while (v && *v) {
+		v += strspn(v, " \t,");
+		size_t k = strcspn(v, ",");
+		size_t e = k;
+		while (e && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+			e--;
+		if (e == n && strncasecmp(v, tok, n) == 0)
+			return true;
+		v += k;
+	}
+	return false;
+}
+
+static enum MHD_Result refuse_upgrade(struct MHD_Connection *c,
+				      const char *detail, const char *hdr,
+				      const char *val)
+{
+	struct srv_reply rp;
+	srv__reply_error(&rp, 426, "upgrade required", detail);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer_with_free_callback(
+		rp.body.len, rp.body.data, tb_free);
+	if (!r) {
+		tb_buf_release(&rp.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/json");
+	MHD_add_response_header(r, hdr, val);
+	enum MHD_Result ret = MHD_queue_response(c, 426, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result live_upgrade(struct srv_http *h,
+				    struct MHD_Connection *c, struct srv_req *q)
+{
+	struct srv_reply rp;
+	if (!h->live)
+		return send_error(c, 404, "not found", "no live endpoint",
+				  NULL);
+	if (!srv__live_prepare(h->live, conn_arg, c, &q->sub, &rp))
+		return send_reply(c, &rp, NULL);
+	const char *up =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Upgrade");
+	const char *conn =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Connection");
+	const char *ver = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      "Sec-WebSocket-Version");
+	const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      "Sec-WebSocket-Key");
+	char accept[29];
+	enum MHD_Result ret;
+	if (!up || !has_token(up, "websocket") || !conn ||
+	    !has_token(conn, "upgrade"))
+		ret = refuse_upgrade(c,
+				     "/api/v1/live is a WebSocket: send "
+				     "Upgrade: websocket",
+				     "Upgrade", "websocket");
+	else if (!ver || strcmp(ver, "13") != 0)
+		ret = refuse_upgrade(c, "Sec-WebSocket-Version must be 13",
+				     "Sec-WebSocket-Version", "13");
+	else if (!srv__ws_accept(key, accept))
+		ret = send_error(c, 400, "bad request",
+				 "Sec-WebSocket-Key must be the base64 of 16 "
+				 "bytes",
+				 NULL);
+	else {
+		struct MHD_Response *r =
+		    MHD_create_response_for_upgrade(on_upgrade, h);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, "Upgrade", "websocket");
+		MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
+		ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	srv__live_sub_free(q->sub);
+	q->sub = NULL;
+	return ret;
+}
+
 /* Final call: the request is complete; answer it. */
 static enum MHD_Result dispatch(struct srv_http *h, struct MHD_Connection *c,
 				struct srv_req *q, const char *url,
@@ -445,6 +575,16 @@ static enum MHD_Result dispatch(struct srv_http *h, struct MHD_Connection *c,
 		return upload_end(h, c, q);
 	if (q->ep == SRV_EP_STATIC)
 		return (enum MHD_Result)srv__static_send(c, url);
+	if (q->ep == SRV_EP_LIVE)
+		return live_upgrade(h, c, q);
+	if (q->ep == SRV_EP_LIVE_CARS) {
+		struct srv_reply rp;
+		if (!h->live)
+			return send_error(c, 404, "not found",
+					  "no live endpoint", NULL);
+		srv__live_cars(h->live, &rp);
+		return send_reply(c, &rp, NULL);
+	}
 	struct srv_reply rp;
 	if (srv__ui_owns(q->ep))
 		srv__ui_get(h->api, q->ep, q->id, url, &rp);
@@ -496,7 +636,8 @@ static unsigned pool_size(void)
 
 enum tb_status srv__http_start(const char *addr, uint16_t port,
 			       const char *db_url, struct srv_metrics *m,
-			       struct srv_http **out, struct tb_error *err)
+			       struct srv_live *live, struct srv_http **out,
+			       struct tb_error *err)
 {
 	*out = NULL;
 	struct sockaddr_in sa;
@@ -510,20 +651,23 @@ enum tb_status srv__http_start(const char *addr, uint16_t port,
 	if (!h)
 		return tb_fail(err, TB_ERR_NOMEM, "http: out of memory");
 	h->m = m;
+	h->live = live;
 	enum tb_status st = srv__api_create(db_url, &h->api, err);
 	if (st != TB_OK) {
 		tb_free(h);
 		return st;
 	}
 	/* A pool of polling threads: handlers run concurrently, so the
-	 * API guards its store handle with a mutex. */
+	 * API guards its store handle with a mutex. Upgraded (WebSocket)
+	 * connections leave MHD's polling: live.c's thread serves them. */
 	h->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY,
-		port, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		MHD_OPTION_CONNECTION_LIMIT, 256u,
-		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+		MHD_ALLOW_UPGRADE,
+	    port, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, &sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_CONNECTION_TIMEOUT,
+	    30u, MHD_OPTION_END);
 	if (!h->mhd) {
 		srv__api_destroy(h->api);
 		tb_free(h);
@@ -539,6 +683,8 @@ void srv__http_stop(struct srv_http *h)
 {
 	if (!h)
 		return;
+	/* Viewers' sockets belong to MHD until closed: close them first. */
+	srv__live_stop(h->live);
 	MHD_stop_daemon(h->mhd);
 	srv__api_destroy(h->api);
 	tb_free(h);
