@@ -250,6 +250,11 @@ try {
 			const f2 = await page.evaluate(() => window.__tb.live.frames);
 			check(f2 > f1 && a !== '—', 'live page updates while a ' +
 				'capture replays', `${f1} -> ${f2} frames, speed ${a}`);
+			await page.waitForSelector('#laplist tr', { timeout: 30000 });
+			const laps = await page.$$eval('#laplist tr', (r) => r.map(
+				(x) => x.textContent.replace(/\s+/g, ' ').trim()));
+			check(laps.length >= 1, 'the live lap list fills in as laps ' +
+				'complete', JSON.stringify(laps));
 			await shot('live');
 		} finally {
 			rep.kill();
