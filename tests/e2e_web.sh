@@ -50,6 +50,10 @@ else
 	"$BIN" gen --cars 2 --laps 1 --seed 7 --out "$import_file" >/dev/null
 fi
 
+# Dropped on the import page: another game, so a session of its own.
+"$BIN" gen --protocol codemasters --laps 1 --out "$dir/dropped.pcap" \
+	>/dev/null 2>&1
+
 http=$(free_port)
 udp=$(free_port) # a free TCP port number; UDP is very likely free too
 "$BIN" serve --db "$db" --http "$http" --udp "$udp" >"$dir/serve.log" 2>&1 &
@@ -65,7 +69,7 @@ curl -sf "http://127.0.0.1:$http/" | grep -q '<main id="app">' ||
 
 mkdir -p "$OUT"
 BASE="http://127.0.0.1:$http" ARTIFACTS="$OUT" TB_BIN="$BIN" \
-	IMPORT_FILE="$import_file" UDP_PORT="$udp" CAPTURE="$dir/demo.pcap" \
+	IMPORT_FILE="$import_file" DROP_FILE="$dir/dropped.pcap" UDP_PORT="$udp" CAPTURE="$dir/demo.pcap" \
 	WEB_DIR="$SRC/web" CHROMIUM="$CHROMIUM" \
 	node "$SRC/tests/web/ui.test.mjs" || fail "browser test (screenshots in $OUT)"
 echo "screenshots: $OUT"

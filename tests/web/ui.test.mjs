@@ -5,7 +5,7 @@
 // live page updates while a capture replays (when the build has it).
 // Env: BASE, ARTIFACTS, TB_BIN, IMPORT_FILE, UDP_PORT, CAPTURE.
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { launch } from './browser.mjs';
 
@@ -220,6 +220,31 @@ try {
 		check(now.includes(nid) && !sessions.includes(nid),
 			'the new session appears in the sessions list');
 	}
+	// The same by drag and drop: a DataTransfer dropped on the zone.
+	const dropFile = process.env.DROP_FILE;
+	const bytes = await readFile(dropFile);
+	const dt = await page.evaluateHandle(({ b64, name }) => {
+		const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+		const d = new DataTransfer();
+		d.items.add(new File([bin], name));
+		return d;
+	}, { b64: bytes.toString('base64'), name: basename(dropFile) });
+	await open('#/import');
+	await page.dispatchEvent('#drop', 'dragover', { dataTransfer: dt });
+	const over = await page.$eval('#drop', (e) => e.classList.contains('over'));
+	await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+	await page.waitForSelector('.imports li.done, .imports li.failed',
+		{ timeout: 120000 });
+	const dropped = await page.evaluate(() => ({
+		text: document.querySelector('.imports .state').textContent,
+		done: !!document.querySelector('.imports li.done'),
+		link: document.querySelector('.imports a')?.getAttribute('href'),
+	}));
+	check(over && dropped.done && /codemasters, 1 laps/.test(dropped.text) &&
+		/^#\/session\/\d+$/.test(dropped.link || ''),
+		'a dropped capture imports into a new session',
+		JSON.stringify({ over, ...dropped }));
+	await shot('import-dropped');
 	noErrors('import page');
 
 	// Live page.

@@ -190,8 +190,11 @@ class="legend"></div>
 		const q = new URLSearchParams({ laps: ids.join(','), step: '2',
 			ch: 'speed' });
 		if (ref) q.set('ref', String(ref));
+		// Zooming keeps the laps: the comparison (delta, corners) stays.
+		const same = range && current && current.key === q.toString();
 		const [cmp, ...chans] = await Promise.all([
-			getJSON(`/compare?${q}`).catch((e) => ({ error: e })),
+			same ? current.cmp
+				: getJSON(`/compare?${q}`).catch((e) => ({ error: e })),
 			...ids.map((lid) => getChannels(lid, TRACE_CH, {
 				from: range?.from, to: range?.to, maxPoints }))]);
 		const olaps = ids.map((lid, i) => {
@@ -224,17 +227,17 @@ class="legend"></div>
 		});
 		// The map always shows whole laps, also while zoomed in.
 		if (!range || !whole) whole = olaps;
-		current = { olaps: whole, cmp };
+		current = { olaps: whole, cmp, key: q.toString() };
 		app.querySelector('#legend').innerHTML = olaps.map((l) =>
 			`<span><i style="background:${l.color}"></i>${esc(l.label)} ${
 				fmtTime(l.lap.lap_time_ms)}${cmp.ref_lap_id === l.id
 				? ' (reference)' : ''}</span>`).join('');
 		colourMap();
 		const cornersEl = app.querySelector('#corners');
-		if (cmp.error) {
+		if (!same && cmp.error) {
 			cornersEl.innerHTML = `<p class="muted">${esc(
 				cmp.error.message)}</p>`;
-		} else {
+		} else if (!same) {
 			let advice = null;
 			try {
 				advice = await coachAdvice(cmp.ref_lap_id);
