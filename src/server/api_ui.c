@@ -341,7 +341,9 @@ static void model_build(struct srv_api *a, const struct ui_track *t,
 	struct tb_lap laps[UI_MODEL_LAPS];
 	const struct tb_lap *with_pos[UI_MODEL_LAPS];
 	struct tb_error err;
-	size_t n = fastest_laps(a, t, ids, UI_MODEL_LAPS), n_pos = 0;
+	/* A stored model needs only the fastest lap, for the corners. */
+	size_t n = fastest_laps(a, t, ids, m->has_track ? 1 : UI_MODEL_LAPS);
+	size_t n_pos = 0;
 	for (size_t i = 0; i < n; i++)
 		tb_lap_init(&laps[i]);
 	for (size_t i = 0; i < n; i++)

@@ -256,19 +256,14 @@ try {
 		console.log('SKIP: live page update (this build has no ' +
 			'/api/v1/live)');
 	} else {
+		// The page is open before the stream starts: it finds the car.
 		const rep = spawn(process.env.TB_BIN, ['replay',
 			process.env.CAPTURE, '--to',
 			`127.0.0.1:${process.env.UDP_PORT}`, '--rate', '2'],
 		{ stdio: 'ignore' });
 		try {
-			await page.waitForFunction(() => fetch('/api/v1/live/cars')
-				.then((r) => r.json()).then((j) => j.cars.length > 0),
-			null, { timeout: 30000, polling: 500 });
-			await page.reload(); // the car list is read on load
-			await page.waitForFunction(() => window.__tb.route ===
-				'live', null, { timeout: 30000 });
 			await page.waitForFunction(() => window.__tb.live &&
-				window.__tb.live.frames > 30, null, { timeout: 30000 });
+				window.__tb.live.frames > 30, null, { timeout: 60000 });
 			const a = await page.textContent('#g-speed');
 			const f1 = await page.evaluate(() => window.__tb.live.frames);
 			await page.waitForTimeout(1500);

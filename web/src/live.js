@@ -27,10 +27,21 @@ class="bar brake"><i id="g-brk"></i></div></div></div>
 <th>Lap</th><th>Time</th><th>Status</th></tr></thead><tbody id="laplist">
 </tbody></table>`;
 	const sel = app.querySelector('#car');
-	const cars = await getJSON('/live/cars');
-	sel.innerHTML = cars.cars.map((c, i) => `<option value="${i}">${esc(
-		c.source)} · ${esc(c.protocol)} · car ${c.car} ${esc(
-		c.driver || '')}</option>`).join('');
+	// The cars heard, refreshed every 2 s: a game or replay that starts
+	// later shows up without a reload. Options keep "source/car" values.
+	let cars = [], ws = null, seq = 0, lastDraw = 0;
+	const keyOf = (c) => `${c.source}/${c.car}`;
+	const refreshCars = async () => {
+		const r = await getJSON('/live/cars');
+		const was = sel.value;
+		cars = r.cars;
+		sel.innerHTML = cars.map((c) => `<option value="${esc(keyOf(c))}">${
+			esc(c.source)} · ${esc(c.protocol)} · car ${c.car} ${esc(
+			c.driver || '')}</option>`).join('');
+		if (cars.some((c) => keyOf(c) === was)) sel.value = was;
+		return was !== sel.value || (!ws && cars.length > 0);
+	};
+	await refreshCars();
 	const buf = { t: [], speed: [], throttle: [], brake: [] };
 	const el = app.querySelector('#traces');
 	const u = new uPlot({ width: Math.max(320, el.clientWidth || 900),
@@ -46,10 +57,10 @@ class="bar brake"><i id="g-brk"></i></div></div></div>
 			{ label: 'throttle %', stroke: '#3cdc6e', scale: '%' },
 			{ label: 'brake %', stroke: '#e6194b', scale: '%' }] },
 	[[], [], [], []], el);
-	let ws = null, seq = 0, lastDraw = 0;
 	const set = (id, v) => { app.querySelector(id).textContent = v; };
 	const onFrame = (m) => {
 		seq = m.seq;
+		window.__tb.live = { seq, frames: (window.__tb.live?.frames || 0) + 1 };
 		const t = m.session_time_s ?? performance.now() / 1000;
 		buf.t.push(t);
 		buf.speed.push(m.speed_ms == null ? null : m.speed_ms * 3.6);
@@ -72,14 +83,14 @@ class="bar brake"><i id="g-brk"></i></div></div></div>
 		app.querySelector('#g-thr').style.width = `${(m.throttle ?? 0) *
 			100}%`;
 		app.querySelector('#g-brk').style.width = `${(m.brake ?? 0) * 100}%`;
-		window.__tb.live = { seq, frames: (window.__tb.live?.frames || 0) + 1 };
 	};
 	const connect = () => {
 		if (ws) ws.close();
-		const c = cars.cars[Number(sel.value)];
+		ws = null;
+		const c = cars.find((x) => keyOf(x) === sel.value);
 		if (!c) {
-			set('#conn', 'no car is sending telemetry yet: reload when ' +
-				'a game or replay runs');
+			set('#conn', 'no car is sending telemetry yet: waiting for a ' +
+				'game or a replay');
 			return;
 		}
 		const q = new URLSearchParams({ source: c.source, car: c.car,
@@ -87,10 +98,17 @@ class="bar brake"><i id="g-brk"></i></div></div></div>
 		const ref = app.querySelector('#ref').value.trim();
 		if (/^\d+$/.test(ref)) q.set('ref', ref);
 		const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-		ws = new WebSocket(`${proto}://${location.host}/api/v1/live?${q}`);
-		ws.onopen = () => set('#conn', 'connected');
-		ws.onclose = () => set('#conn', 'disconnected');
-		ws.onmessage = (e) => {
+		const sock = new WebSocket(
+			`${proto}://${location.host}/api/v1/live?${q}`);
+		ws = sock;
+		sock.onopen = () => set('#conn', 'connected');
+		// A closed stream is picked up again by the next car poll.
+		sock.onclose = () => {
+			if (ws !== sock) return;
+			ws = null;
+			set('#conn', 'disconnected: waiting for the car');
+		};
+		sock.onmessage = (e) => {
 			const m = JSON.parse(e.data);
 			if (m.type === 'frame') onFrame(m);
 			else if (m.type === 'lap') {
@@ -111,8 +129,15 @@ ${fmtTime(m.lap_time_ms)}</td><td>${m.valid ? 'valid' : 'invalid'}</td>`;
 			ws.send(JSON.stringify({ ref: Number(v) }));
 	});
 	connect();
+	const poll = setInterval(() => {
+		refreshCars().then((changed) => {
+			if (changed) connect();
+		}).catch(() => {});
+	}, 2000);
 	state.cleanup = () => {
+		clearInterval(poll);
 		if (ws) ws.close();
+		ws = null;
 		u.destroy();
 	};
 }
