@@ -166,6 +166,33 @@ try {
 		noErrors('zoom');
 	}
 
+	// Any number of laps: every valid lap (more than one comparison
+	// request holds) overlays with its delta.
+	{
+		const boxes = page.locator('tr:not(.invalid) input.pick');
+		const n = await boxes.count();
+		for (let i = 0; i < n; i++) await boxes.nth(i).check();
+		await page.click('#draw');
+		await page.waitForFunction((k) => window.__tb.view.charts.length &&
+			window.__tb.view.charts.every((u) => u.series.length === k + 1),
+		n, { timeout: 60000 });
+		const delta = await page.evaluate(() => {
+			const u = window.__tb.view.charts.find((c) =>
+				c.root.closest('[data-channel="delta"]'));
+			return u.data.slice(1).map((d) => d.filter((y) => y != null)
+				.length);
+		});
+		const rows = await page.$$eval('table.corners thead tr:first-child th',
+			(t) => t.length);
+		check(n > 8 && delta.length === n && delta.every((p) => p > 100),
+			`an overlay of all ${n} valid laps draws, each with its delta`,
+			JSON.stringify(delta));
+		check(rows === 3 + (n - 1), 'the corner table has every lap but ' +
+			'the reference', `${rows} header cells`);
+		await shot('overlay-all');
+		noErrors('overlay of every lap');
+	}
+
 	// Other sessions (real laps when imported) and driver pages.
 	for (const s of sessions.filter((x) => x !== sid)) {
 		await open(`#/session/${s}`);

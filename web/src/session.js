@@ -7,7 +7,32 @@ import { drawOverlay, COLORS, CHANNELS } from './overlay.js';
 import { createMap } from './map.js';
 
 const TRACE_CH = CHANNELS.filter((c) => c.key !== 'delta').map((c) => c.key);
-const MAX_LAPS = 8;
+const CMP_MAX = 8; // laps per /compare request (the API's cap)
+
+// Compare any number of laps with one reference: /compare takes 8 laps,
+// so the others go in groups of 7 with the same reference and the
+// answers are merged (corners are found on the reference, so they are
+// the same in every group).
+async function compareAll(ids, refId) {
+	const others = ids.filter((x) => x !== refId);
+	const groups = [];
+	for (let i = 0; i < others.length || i === 0; i += CMP_MAX - 1)
+		groups.push([refId, ...others.slice(i, i + CMP_MAX - 1)]);
+	const answers = await Promise.all(groups.map((g) => getJSON(
+		`/compare?${new URLSearchParams({ laps: g.join(','), ref: String(
+			refId), step: '2', ch: 'speed' })}`)));
+	const out = answers[0];
+	for (const a of answers.slice(1)) {
+		out.laps.push(...a.laps.filter((l) => !l.is_ref));
+		(out.corners || []).forEach((c, k) => c.laps.push(...a.corners[k]
+			.laps.filter((l) => l.lap_id !== refId)));
+	}
+	// Keep the order the laps were asked in.
+	const order = new Map(ids.map((x, i) => [x, i]));
+	out.laps.sort((x, y) => (order.get(x.lap_id) ?? -1) -
+		(order.get(y.lap_id) ?? -1));
+	return out;
+}
 
 // Theoretical best per driver: the sum of their best sectors of valid
 // laps (null when a sector time is missing).
@@ -177,24 +202,27 @@ class="legend"></div>
 	const overlayEl = app.querySelector('#overlay');
 	let view = null, map = null, current = null, whole = null;
 	const draw = async (range) => {
-		const ids = [...selected].slice(0, MAX_LAPS);
+		const ids = [...selected];
 		if (!ids.length) {
 			status.textContent = 'select laps to overlay';
 			return;
 		}
 		const t0 = performance.now();
 		status.textContent = 'loading…';
-		const ref = refSel.value ? Number(refSel.value) : null;
+		// The reference: the one chosen, else the fastest selected lap.
+		const timed = laps.filter((l) => ids.includes(l.id) &&
+			l.lap_time_ms > 0).sort((a, b) => a.lap_time_ms - b.lap_time_ms);
+		const ref = refSel.value ? Number(refSel.value)
+			: (timed[0] || { id: ids[0] }).id;
 		const width = Math.max(320, overlayEl.clientWidth);
 		const maxPoints = Math.round(width * 2);
-		const q = new URLSearchParams({ laps: ids.join(','), step: '2',
-			ch: 'speed' });
-		if (ref) q.set('ref', String(ref));
+		const q = new URLSearchParams({ laps: ids.join(','),
+			ref: String(ref) });
 		// Zooming keeps the laps: the comparison (delta, corners) stays.
 		const same = range && current && current.key === q.toString();
 		const [cmp, ...chans] = await Promise.all([
 			same ? current.cmp
-				: getJSON(`/compare?${q}`).catch((e) => ({ error: e })),
+				: compareAll(ids, ref).catch((e) => ({ error: e })),
 			...ids.map((lid) => getChannels(lid, TRACE_CH, {
 				from: range?.from, to: range?.to, maxPoints }))]);
 		const olaps = ids.map((lid, i) => {
@@ -206,7 +234,8 @@ class="legend"></div>
 				for (let k = 0; k < x.length; k++) x[k] = k * cmp.step_m;
 				delta = { x, values: c.delta.map((v) => v ?? NaN) };
 			}
-			return { id: lid, color: COLORS[i % COLORS.length],
+			return { id: lid, color: i < COLORS.length ? COLORS[i]
+				: `hsl(${(i * 137.5) % 360}, 75%, 62%)`,
 				label: `${l.driver} L${l.lap_number}`, data: chans[i],
 				delta, lap: l };
 		});
