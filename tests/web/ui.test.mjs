@@ -246,6 +246,11 @@ try {
 			(rs) => rs.map((r) => Number(r.dataset.session)));
 		check(now.includes(nid) && !sessions.includes(nid),
 			'the new session appears in the sessions list');
+		// Its page works too, even with no timed lap to overlay.
+		await open(`#/session/${nid}`);
+		const laps = await page.$$eval('table.laps tbody tr', (r) => r.length);
+		check(laps >= 1, 'the imported session shows its laps', `${laps}`);
+		await shot(`session-imported-${nid}`);
 	}
 	// The same by drag and drop: a DataTransfer dropped on the zone.
 	const dropFile = process.env.DROP_FILE;
