@@ -3,6 +3,7 @@
 // the map, through onCursor), drag to zoom (onZoom refetches the range
 // downsampled on the server), double-click to zoom out.
 import uPlot from 'uplot';
+import { resample, gridOf } from './calc.js';
 
 export const CHANNELS = [
 	{ key: 'speed', label: 'Speed', unit: 'km/h', scale: 3.6 },
@@ -16,43 +17,6 @@ export const CHANNELS = [
 
 export const COLORS = ['#e6194b', '#3cb4ff', '#ffe119', '#3cdc6e',
 	'#f58231', '#d27aff', '#46f0f0', '#f032e6'];
-
-// Values of (xs, ys) at each grid point: linear interpolation between
-// neighbours, null where the lap has no sample (gaps stay gaps). One
-// forward pass: O(samples + grid).
-export function resample(xs, ys, grid, scale = 1, hold = false) {
-	const out = new Array(grid.length).fill(null);
-	const n = xs.length;
-	let i = 0;
-	while (i < n && !(xs[i] === xs[i])) i++; // skip leading NaN x
-	for (let g = 0; g < grid.length; g++) {
-		const x = grid[g];
-		while (i + 1 < n && !(xs[i + 1] >= x)) i++;
-		if (i + 1 >= n) {
-			if (n && Math.abs(xs[n - 1] - x) < 1e-6 &&
-			    ys[n - 1] === ys[n - 1])
-				out[g] = ys[n - 1] * scale;
-			continue;
-		}
-		const x0 = xs[i], x1 = xs[i + 1];
-		const y0 = ys[i], y1 = ys[i + 1];
-		if (!(x0 <= x) || !(y0 === y0) || !(y1 === y1)) continue;
-		if (hold || x1 <= x0) {
-			out[g] = (x - x0 < x1 - x ? y0 : y1) * scale;
-			continue;
-		}
-		const t = (x - x0) / (x1 - x0);
-		out[g] = (y0 + (y1 - y0) * t) * scale;
-	}
-	return out;
-}
-
-export function gridOf(from, to, n) {
-	const g = new Float64Array(n);
-	const d = (to - from) / (n - 1);
-	for (let i = 0; i < n; i++) g[i] = from + d * i;
-	return g;
-}
 
 // laps: [{ id, label, color, data: {ch: {lap_dist, ...}}, delta: null |
 // {step, values} }]. opt: { from, to, width, onCursor(d), onZoom(from,

@@ -5,6 +5,7 @@ import { getJSON, getChannels, fmtTime, fmtSector, esc,
 	getFeatures } from './api.js';
 import { drawOverlay, COLORS, CHANNELS } from './overlay.js';
 import { createMap } from './map.js';
+import { theoreticalBest } from './calc.js';
 
 const TRACE_CH = CHANNELS.filter((c) => c.key !== 'delta').map((c) => c.key);
 const CMP_MAX = 8; // laps per /compare request (the API's cap)
@@ -31,24 +32,6 @@ async function compareAll(ids, refId) {
 	const order = new Map(ids.map((x, i) => [x, i]));
 	out.laps.sort((x, y) => (order.get(x.lap_id) ?? -1) -
 		(order.get(y.lap_id) ?? -1));
-	return out;
-}
-
-// Theoretical best per driver: the sum of their best sectors of valid
-// laps (null when a sector time is missing).
-export function theoreticalBest(laps) {
-	const by = new Map();
-	for (const l of laps) {
-		if (!l.valid) continue;
-		const b = by.get(l.driver) || [null, null, null];
-		l.sector_ms.forEach((s, k) => {
-			if (s > 0 && (b[k] == null || s < b[k])) b[k] = s;
-		});
-		by.set(l.driver, b);
-	}
-	const out = new Map();
-	for (const [d, b] of by)
-		out.set(d, b.every((s) => s != null) ? b[0] + b[1] + b[2] : null);
 	return out;
 }
 
