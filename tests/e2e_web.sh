@@ -35,7 +35,7 @@ s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 db="$dir/tb.db"
 "$BIN" gen --cars 4 --laps 3 --out "$dir/demo.pcap" >/dev/null 2>&1
 "$BIN" import "$dir/demo.pcap" --db "$db" >/dev/null
-import_file="$dir/demo-copy.pcap"
+import_file="$dir/forza.pcap"
 if [ -d "$DATA/f1-2026-testing-tracinginsights/practice3" ]; then
 	"$BIN" import "$DATA/f1-2026-testing-tracinginsights/practice3" \
 		--db "$db" >/dev/null
@@ -47,7 +47,7 @@ if [ -f "$DATA/iracing-ibt-teamjorge/valid_test_file.ibt" ]; then
 else
 	echo "SKIP (part): no iRacing file in TRAILBRAKE_DATA: the browser" \
 		"imports a generated capture instead"
-	"$BIN" gen --cars 2 --laps 1 --seed 7 --out "$import_file" >/dev/null
+	"$BIN" gen --protocol forza --laps 1 --out "$import_file" >/dev/null 2>&1
 fi
 
 # Dropped on the import page: another game, so a session of its own.

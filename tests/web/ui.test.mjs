@@ -262,11 +262,16 @@ try {
 		return d;
 	}, { b64: bytes.toString('base64'), name: basename(dropFile) });
 	await open('#/import');
+	const before = await page.$$eval('.imports li', (l) => l.length);
 	await page.dispatchEvent('#drop', 'dragover', { dataTransfer: dt });
 	const over = await page.$eval('#drop', (e) => e.classList.contains('over'));
 	await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
-	await page.waitForSelector('.imports li.done, .imports li.failed',
-		{ timeout: 120000 });
+	// The new entry is the first one; wait until it has finished.
+	await page.waitForFunction((n) => {
+		const l = document.querySelectorAll('.imports li');
+		return l.length > n && (l[0].classList.contains('done') ||
+			l[0].classList.contains('failed'));
+	}, before, { timeout: 120000 });
 	const dropped = await page.evaluate(() => ({
 		text: document.querySelector('.imports .state').textContent,
 		done: !!document.querySelector('.imports li.done'),
