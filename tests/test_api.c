@@ -985,8 +985,8 @@ static void test_track(void **state)
 			    json_number_value(json_array_get(y, i - 1));
 		double d = sqrt(dx * dx + dy * dy);
 		if (fabs(d - step) > 0.1 * step)
-			fail_msg("points %zu-%zu %.2f m apart, step %.2f", i - 1,
-				 i, d, step);
+			fail_msg("points %zu-%zu %.2f m apart, step %.2f",
+				 i - 1, i, d, step);
 	}
 	json_t *cs = json_object_get(j, "corners");
 	assert_int_equal(json_array_size(cs), jint(j, "n_corners"));
@@ -1003,12 +1003,15 @@ static void test_track(void **state)
 		double cy = json_number_value(json_object_get(c, "y"));
 		double best = INFINITY;
 		for (size_t i = 0; i < n; i++) {
-			double dx = json_number_value(json_array_get(x, i)) - cx;
-			double dy = json_number_value(json_array_get(y, i)) - cy;
+			double dx =
+			    json_number_value(json_array_get(x, i)) - cx;
+			double dy =
+			    json_number_value(json_array_get(y, i)) - cy;
 			best = fmin(best, sqrt(dx * dx + dy * dy));
 		}
 		if (best > step)
-			fail_msg("corner %zu is %.1f m off the line", k + 1, best);
+			fail_msg("corner %zu is %.1f m off the line", k + 1,
+				 best);
 	}
 	json_decref(j);
 	/* The synthetic session: one timed 90 s lap with positions is
@@ -1150,22 +1153,22 @@ static void test_static(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sessions),
-		cmocka_unit_test(test_session),
-		cmocka_unit_test(test_session_laps),
-		cmocka_unit_test(test_lap),
-		cmocka_unit_test(test_lap_channels),
-		cmocka_unit_test(test_lap_channels_bin),
-		cmocka_unit_test(test_compare),
-		cmocka_unit_test(test_refs),
-		/* before test_import adds sessions */
-		cmocka_unit_test(test_tracks),
-		cmocka_unit_test(test_track),
-		cmocka_unit_test(test_drivers),
-		cmocka_unit_test(test_features),
-		cmocka_unit_test(test_static),
-		cmocka_unit_test(test_import),
-		cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_sessions),
+	    cmocka_unit_test(test_session),
+	    cmocka_unit_test(test_session_laps),
+	    cmocka_unit_test(test_lap),
+	    cmocka_unit_test(test_lap_channels),
+	    cmocka_unit_test(test_lap_channels_bin),
+	    cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_refs),
+	    /* before test_import adds sessions */
+	    cmocka_unit_test(test_tracks),
+	    cmocka_unit_test(test_track),
+	    cmocka_unit_test(test_drivers),
+	    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_static),
+	    cmocka_unit_test(test_import),
+	    cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
