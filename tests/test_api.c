@@ -938,20 +938,256 @@ static void test_metrics(void **state)
 	json_decref(j);
 }
 
+/* ------------------------------------------------------------------ */
+/* The web UI's endpoints and the embedded UI. */
+
+static json_t *find_track_of(json_t *tracks, int64_t session)
+{
+	size_t i, k;
+	json_t *t, *s;
+	json_array_foreach(tracks, i, t)
+	{
+		json_array_foreach(json_object_get(t, "sessions"), k, s)
+		{
+			if (json_integer_value(s) == session)
+				return t;
+		}
+	}
+	return NULL;
+}
+
+static void test_tracks(void **state)
+{
+	(void)state;
+	json_t *j = get_json("/api/v1/tracks", "/api/v1/tracks", 200);
+	json_t *ts = json_object_get(j, "tracks");
+	assert_int_equal(json_array_size(ts), 2);
+	json_t *gen = find_track_of(ts, F.gen_session);
+	json_t *syn = find_track_of(ts, F.syn_session);
+	assert_non_null(gen);
+	assert_non_null(syn);
+	assert_true(gen != syn);
+	assert_string_equal(json_string_value(json_object_get(syn, "track")),
+			    "Synthetic \"Ring\"");
+	/* The generated laps carry positions: a model, corners. */
+	assert_true(json_is_true(json_object_get(gen, "has_model")));
+	assert_true(json_is_false(json_object_get(gen, "model_stored")));
+	assert_true(jint(gen, "n_corners") >= 3);
+	double len = json_number_value(json_object_get(gen, "length_m"));
+	if (!(fabs(len - 4318.0) < 0.02 * 4318.0))
+		fail_msg("generated track length %.1f m, want ~4318", len);
+	assert_int_equal(jint(gen, "id"), F.gen_session);
+	assert_int_equal(jint(gen, "n_laps"), (json_int_t)F.n_gen_laps);
+	json_decref(j);
+	expect_error("POST", "/api/v1/tracks", "/api/v1/tracks", 405);
+}
+
+static void test_track(void **state)
+{
+	(void)state;
+	char path[80];
+	snprintf(path, sizeof(path), "/api/v1/tracks/%lld",
+		 (long long)F.gen_session);
+	json_t *j = get_json(path, "/api/v1/tracks/{id}", 200);
+	json_t *x = json_object_get(j, "x"), *y = json_object_get(j, "y");
+	size_t n = json_array_size(x);
+	assert_int_equal(json_array_size(y), n);
+	if (n < 500 || n > 1200)
+		fail_msg("centre line of %zu points, want 500..1200", n);
+	/* Consecutive points step_m apart (the decimated spacing). */
+	double step = json_number_value(json_object_get(j, "step_m"));
+	for (size_t i = 1; i < n; i++) {
+		double dx = json_number_value(json_array_get(x, i)) -
+			    json_number_value(json_array_get(x, i - 1));
+		double dy = json_number_value(json_array_get(y, i)) -
+			    json_number_value(json_array_get(y, i - 1));
+		double d = sqrt(dx * dx + dy * dy);
+		if (fabs(d - step) > 0.1 * step)
+			fail_msg("points %zu-%zu %.2f m apart, step %.2f",
+				 i - 1, i, d, step);
+	}
+	json_t *cs = json_object_get(j, "corners");
+	assert_int_equal(json_array_size(cs), jint(j, "n_corners"));
+	double len = json_number_value(json_object_get(j, "length_m"));
+	size_t k;
+	json_t *c;
+	json_array_foreach(cs, k, c)
+	{
+		assert_int_equal(jint(c, "number"), (json_int_t)k + 1);
+		double apex = json_number_value(json_object_get(c, "apex_m"));
+		assert_true(apex >= 0 && apex <= len);
+		/* The label sits on the centre line. */
+		double cx = json_number_value(json_object_get(c, "x"));
+		double cy = json_number_value(json_object_get(c, "y"));
+		double best = INFINITY;
+		for (size_t i = 0; i < n; i++) {
+			double dx =
+			    json_number_value(json_array_get(x, i)) - cx;
+			double dy =
+			    json_number_value(json_array_get(y, i)) - cy;
+			best = fmin(best, sqrt(dx * dx + dy * dy));
+		}
+		if (best > step)
+			fail_msg("corner %zu is %.1f m off the line", k + 1,
+				 best);
+	}
+	json_decref(j);
+	/* The synthetic session: one timed 90 s lap with positions is
+	 * enough for a model (named track, so keyed by name). */
+	snprintf(path, sizeof(path), "/api/v1/tracks/%lld",
+		 (long long)F.syn_session);
+	j = get_json(path, "/api/v1/tracks/{id}", 200);
+	assert_true(json_is_true(json_object_get(j, "has_model")));
+	assert_string_equal(json_string_value(json_object_get(j, "name")),
+			    "Synthetic \"Ring\"");
+	assert_true(json_array_size(json_object_get(j, "x")) > 100);
+	json_decref(j);
+	expect_error("GET", "/api/v1/tracks/999999", "/api/v1/tracks/{id}",
+		     404);
+	expect_error("GET", "/api/v1/tracks/abc", "/api/v1/tracks/{id}", 400);
+	expect_error("GET", "/api/v1/tracks/0", "/api/v1/tracks/{id}", 400);
+}
+
+static void test_drivers(void **state)
+{
+	(void)state;
+	json_t *j = get_json("/api/v1/drivers", "/api/v1/drivers", 200);
+	json_t *ds = json_object_get(j, "drivers");
+	size_t i;
+	json_t *d;
+	json_int_t laps = 0;
+	json_array_foreach(ds, i, d)
+	{
+		laps += jint(d, "n_laps");
+	}
+	/* Every stored lap counted once: the generated ones and the 90 s. */
+	assert_int_equal(laps, (json_int_t)F.n_gen_laps + 1);
+	json_decref(j);
+
+	/* The first generated driver: best = their fastest timed lap. */
+	const char *name = F.gen_laps[0].driver;
+	int32_t best = 0;
+	int64_t best_id = 0;
+	for (size_t k = 0; k < F.n_gen_laps; k++) {
+		const struct store_lap_row *r = &F.gen_laps[k];
+		if (strcmp(r->driver, name) || r->flags || r->lap_time_ms <= 0)
+			continue;
+		if (!best || r->lap_time_ms < best) {
+			best = r->lap_time_ms;
+			best_id = r->id;
+		}
+	}
+	assert_true(best > 0);
+	char path[160], enc[120];
+	size_t e = 0;
+	for (const char *p = name; *p && e + 4 < sizeof(enc); p++) {
+		if (*p == ' ')
+			e += (size_t)snprintf(enc + e, sizeof(enc) - e, "%%20");
+		else
+			enc[e++] = *p;
+	}
+	enc[e] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/drivers/%s", enc);
+	j = get_json(path, "/api/v1/drivers/{name}", 200);
+	assert_string_equal(json_string_value(json_object_get(j, "name")),
+			    name);
+	json_t *bl = json_object_get(j, "best_laps");
+	assert_int_equal(json_array_size(bl), 1);
+	json_t *b = json_object_get(json_array_get(bl, 0), "best");
+	assert_int_equal(jint(b, "lap_time_ms"), best);
+	assert_int_equal(jint(b, "lap_id"), best_id);
+	assert_int_equal(jint(b, "session_id"), F.gen_session);
+	assert_int_equal(json_array_size(json_object_get(j, "rating_history")),
+			 0);
+	json_decref(j);
+	expect_error("GET", "/api/v1/drivers/Nobody%20Here",
+		     "/api/v1/drivers/{name}", 404);
+}
+
+static void test_features(void **state)
+{
+	(void)state;
+	json_t *j = get_json("/api/v1/features", "/api/v1/features", 200);
+	assert_true(json_is_boolean(json_object_get(j, "coach")));
+	assert_true(json_is_boolean(json_object_get(j, "live")));
+	json_decref(j);
+}
+
+/* The value of header name (with ": ") in r's head, copied to out. */
+static bool header(const struct ah_resp *r, const char *name, char *out,
+		   size_t n)
+{
+	const char *h = strstr(r->head, name);
+	if (!h)
+		return false;
+	h += strlen(name);
+	size_t l = strcspn(h, "\r\n");
+	snprintf(out, n, "%.*s", (int)l, h);
+	return true;
+}
+
+static void test_static(void **state)
+{
+	(void)state;
+	struct ah_resp r;
+	char etag[64], type[64], head[512];
+	assert_int_equal(ah_get(F.http, "/", &r), 200);
+	assert_true(header(&r, "Content-Type: ", type, sizeof(type)));
+	assert_string_equal(type, "text/html; charset=utf-8");
+	assert_non_null(strstr(r.body, "<main id=\"app\">"));
+	assert_non_null(strstr(r.body, "/assets/app.js"));
+	assert_true(header(&r, "ETag: ", etag, sizeof(etag)));
+	assert_true(header(&r, "Cache-Control: ", type, sizeof(type)));
+	assert_string_equal(type, "no-cache");
+	ah_resp_free(&r);
+	/* Revalidation: the same ETag is a 304 with no body. */
+	snprintf(head, sizeof(head),
+		 "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: %s\r\n"
+		 "Connection: close\r\n\r\n",
+		 etag);
+	assert_int_equal(ah_exchange(F.http, head, NULL, 0, &r), 304);
+	assert_int_equal(r.body_len, 0);
+	ah_resp_free(&r);
+	snprintf(head, sizeof(head),
+		 "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: "
+		 "\"0000\"\r\nConnection: close\r\n\r\n");
+	assert_int_equal(ah_exchange(F.http, head, NULL, 0, &r), 200);
+	ah_resp_free(&r);
+	assert_int_equal(ah_get(F.http, "/assets/app.js", &r), 200);
+	assert_true(header(&r, "Content-Type: ", type, sizeof(type)));
+	assert_string_equal(type, "text/javascript; charset=utf-8");
+	assert_true(r.body_len > 10000);
+	ah_resp_free(&r);
+	assert_int_equal(ah_get(F.http, "/assets/app.css", &r), 200);
+	assert_true(header(&r, "Content-Type: ", type, sizeof(type)));
+	assert_string_equal(type, "text/css; charset=utf-8");
+	ah_resp_free(&r);
+	expect_error("GET", "/assets/nope.js", "/assets/{file}", 404);
+	/* Only / is the page: other paths are not found. */
+	expect_error("GET", "/sessions", NULL, 404);
+	expect_error("POST", "/", NULL, 405);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sessions),
-		cmocka_unit_test(test_session),
-		cmocka_unit_test(test_session_laps),
-		cmocka_unit_test(test_lap),
-		cmocka_unit_test(test_lap_channels),
-		cmocka_unit_test(test_lap_channels_bin),
-		cmocka_unit_test(test_compare),
-		cmocka_unit_test(test_refs),
-		cmocka_unit_test(test_import),
-		cmocka_unit_test(test_live),
-		cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_sessions),
+	    cmocka_unit_test(test_session),
+	    cmocka_unit_test(test_session_laps),
+	    cmocka_unit_test(test_lap),
+	    cmocka_unit_test(test_lap_channels),
+	    cmocka_unit_test(test_lap_channels_bin),
+	    cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_refs),
+	    /* before test_import adds sessions */
+	    cmocka_unit_test(test_tracks),
+	    cmocka_unit_test(test_track),
+	    cmocka_unit_test(test_drivers),
+	    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_static),
+	    cmocka_unit_test(test_import),
+	    cmocka_unit_test(test_live),
+	    cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

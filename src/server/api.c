@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "../analysis/analysis.h"
+#include "static_int.h"
 
 struct srv_api {
 	pthread_mutex_t mu; /* guards st */
@@ -84,6 +85,8 @@ enum srv_ep srv__api_route(const char *url, int64_t *id, bool *bad_id)
 		return SRV_EP_HEALTHZ;
 	if (strcmp(url, "/metrics") == 0)
 		return SRV_EP_METRICS;
+	if (srv__static_owns(url))
+		return SRV_EP_STATIC;
 	if (strncmp(url, pre, sizeof(pre) - 1) != 0)
 		return SRV_EP_OTHER;
 	const char *p = url + sizeof(pre) - 1;
@@ -105,7 +108,7 @@ enum srv_ep srv__api_route(const char *url, int64_t *id, bool *bad_id)
 	if (strncmp(p, "laps/", 5) == 0)
 		return route_id(p + 5, id, bad_id, SRV_EP_LAP, "/channels",
 				SRV_EP_LAP_CHANNELS);
-	return SRV_EP_OTHER;
+	return srv__ui_route(p, id, bad_id);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1126,6 +1129,17 @@ enum tb_status srv__api_create(const char *db_url, struct srv_api **out,
 	pthread_mutex_init(&a->import_mu, NULL);
 	*out = a;
 	return TB_OK;
+}
+
+struct store *srv__api_store_lock(struct srv_api *a)
+{
+	pthread_mutex_lock(&a->mu);
+	return a->st;
+}
+
+void srv__api_store_unlock(struct srv_api *a)
+{
+	pthread_mutex_unlock(&a->mu);
 }
 
 void srv__api_destroy(struct srv_api *a)

@@ -64,6 +64,12 @@ size_t srv__json_fmt_num(char *out, double v);
 	X(SRV_EP_IMPORT, "import")                                             \
 	X(SRV_EP_LIVE, "live")                                                 \
 	X(SRV_EP_LIVE_CARS, "live_cars")                                       \
+	X(SRV_EP_TRACKS, "tracks")                                             \
+	X(SRV_EP_TRACK, "track")                                               \
+	X(SRV_EP_DRIVERS, "drivers")                                           \
+	X(SRV_EP_DRIVER, "driver")                                             \
+	X(SRV_EP_FEATURES, "features")                                         \
+	X(SRV_EP_STATIC, "static")                                             \
 	X(SRV_EP_OTHER, "other")
 
 enum srv_ep {
@@ -121,5 +127,23 @@ void srv__api_get(struct srv_api *a, enum srv_ep ep, int64_t id,
  * removes) through its own store handle; r is initialised here. */
 void srv__api_import(struct srv_api *a, const char *path,
 		     struct srv_reply *r);
+
+/* The store handle under the API's lock, for api_ui.c: every lock is
+ * followed by one unlock on the same thread. */
+struct store *srv__api_store_lock(struct srv_api *a);
+void srv__api_store_unlock(struct srv_api *a);
+
+/* ------------------------------------------------------------------ */
+/* The browser UI's endpoints (api_ui.c): tracks, drivers, features. */
+
+/* Route p (the path after "/api/v1/"): an endpoint of api_ui.c, or
+ * SRV_EP_OTHER. Fills *id and *bad_id as srv__api_route does. */
+enum srv_ep srv__ui_route(const char *p, int64_t *id, bool *bad_id);
+/* True for the endpoints srv__ui_get serves. */
+bool srv__ui_owns(enum srv_ep ep);
+/* Serve GET endpoint ep; url is the request's path (the driver's name
+ * is its last segment, already percent-decoded); r initialised here. */
+void srv__ui_get(struct srv_api *a, enum srv_ep ep, int64_t id,
+		 const char *url, struct srv_reply *r);
 
 #endif /* TB_SERVER_API_INT_H */

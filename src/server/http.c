@@ -7,6 +7,7 @@
  * /api/v1/live upgrades to a WebSocket whose socket goes to live.c. */
 #include "api_int.h"
 #include "live_int.h"
+#include "static_int.h"
 #include "ws_int.h"
 
 #include <microhttpd.h>
@@ -551,7 +552,8 @@ static enum MHD_Result live_upgrade(struct srv_http *h,
 
 /* Final call: the request is complete; answer it. */
 static enum MHD_Result dispatch(struct srv_http *h, struct MHD_Connection *c,
-				struct srv_req *q, const char *method)
+				struct srv_req *q, const char *url,
+				const char *method)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	bool post = strcmp(method, "POST") == 0;
@@ -571,6 +573,8 @@ static enum MHD_Result dispatch(struct srv_http *h, struct MHD_Connection *c,
 		return serve_builtin(h, c, q->ep);
 	if (q->ep == SRV_EP_IMPORT)
 		return upload_end(h, c, q);
+	if (q->ep == SRV_EP_STATIC)
+		return (enum MHD_Result)srv__static_send(c, url);
 	if (q->ep == SRV_EP_LIVE)
 		return live_upgrade(h, c, q);
 	if (q->ep == SRV_EP_LIVE_CARS) {
@@ -582,7 +586,10 @@ static enum MHD_Result dispatch(struct srv_http *h, struct MHD_Connection *c,
 		return send_reply(c, &rp, NULL);
 	}
 	struct srv_reply rp;
-	srv__api_get(h->api, q->ep, q->id, conn_arg, c, &rp);
+	if (srv__ui_owns(q->ep))
+		srv__ui_get(h->api, q->ep, q->id, url, &rp);
+	else
+		srv__api_get(h->api, q->ep, q->id, conn_arg, c, &rp);
 	return send_reply(c, &rp, NULL);
 }
 
@@ -616,7 +623,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		return MHD_YES;
 	q->queued = true;
 	atomic_fetch_add(&h->m->http_requests, 1);
-	enum MHD_Result ret = dispatch(h, c, q, method);
+	enum MHD_Result ret = dispatch(h, c, q, url, method);
 	lat_record(h, q);
 	return ret;
 }
