@@ -1,0 +1,377 @@
+/* cmd_coach.c - `trailbrake coach LAP | --session ID`: a stored lap (or
+ * every clean lap of a session) against a reference (the driver's best,
+ * the session's best or a lap id, e.g. a tagged pro lap), rated 0..100
+ * per skill area, with up to three pieces of advice ranked by the time
+ * they are worth; --explain shows the metrics and model outputs behind
+ * each, --json prints the result as JSON. A session also gets the
+ * mistakes that recur across its laps. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../coach/coach.h"
+#include "../store/store.h"
+
+#define COACH_STEP_M	 1.0
+#define SESSION_LAPS_MAX 256
+
+#ifndef TB_DEFAULT_MODEL
+#define TB_DEFAULT_MODEL "models/coach.tbm"
+#endif
+
+struct clap {
+	int64_t id;
+	struct store_lap_row row;
+	struct tb_lap lap;
+	struct ana_grid grid;
+	bool has_grid;
+};
+
+static void clap_release(struct clap *a)
+{
+	tb_lap_release(&a->lap);
+	if (a->has_grid)
+		ana_grid_release(&a->grid);
+	a->has_grid = false;
+}
+
+static bool brake_binary(const struct tb_lap *lap)
+{
+	const double *b = lap->col[TB_CH_BRAKE];
+	if (!b)
+		return false;
+	for (size_t i = 0; i < lap->n; i++)
+		if ((lap->mask[i] & TB_CHBIT(TB_CH_BRAKE)) && b[i] != 0 &&
+		    b[i] != 1)
+			return false;
+	return true;
+}
+
+/* Load a lap and put it on its distance grid (the lap's own distance
+ * channel, else integrated speed). 0 or an exit code, message printed. */
+static int load(struct store *st, int64_t id, struct clap *a)
+{
+	struct tb_error err;
+	tb_error_clear(&err);
+	memset(a, 0, sizeof(*a));
+	a->id = id;
+	tb_lap_init(&a->lap);
+	if (store_lap_get(st, id, &a->lap, &a->row, &err) != TB_OK)
+		return cli_fail("coach", &err);
+	if (ana_grid_from_lap(&a->lap, NULL, COACH_STEP_M, &a->grid, &err) !=
+	    TB_OK) {
+		fprintf(stderr,
+			"trailbrake coach: lap %" PRId64 ": no usable "
+			"channels: %s\n",
+			id, err.msg);
+		return 65;
+	}
+	a->has_grid = true;
+	if (brake_binary(&a->lap))
+		a->grid.src |= ANA_SRC_BRAKE_BINARY;
+	return 0;
+}
+
+struct best_ctx {
+	int64_t id;
+	int32_t ms;
+	int car; /* -1: any */
+	int64_t ids[SESSION_LAPS_MAX];
+	size_t n_ids;
+};
+
+static int pick(void *ctx, const struct store_lap_row *r)
+{
+	struct best_ctx *b = ctx;
+	if (r->flags != 0 || r->lap_time_ms <= 0)
+		return 0;
+	if (b->n_ids < SESSION_LAPS_MAX)
+		b->ids[b->n_ids++] = r->id;
+	if (b->car >= 0 && r->car_index != b->car)
+		return 0;
+	if (b->id == 0 || r->lap_time_ms < b->ms) {
+		b->id = r->id;
+		b->ms = r->lap_time_ms;
+	}
+	return 0;
+}
+
+/* "best" (this car's), "session-best" or a lap id. */
+static int resolve_ref(struct store *st, const char *spec, int64_t session,
+		       int car, int64_t *out)
+{
+	bool best = !strcmp(spec, "best"),
+	     sbest = !strcmp(spec, "session-best");
+	if (!best && !sbest) {
+		long v;
+		if (!cli_parse_long("coach", "--ref", spec, 1, INT64_MAX, &v))
+			return 2;
+		*out = v;
+		return 0;
+	}
+	struct best_ctx *b = calloc(1, sizeof(*b));
+	if (!b)
+		return 70;
+	b->car = best ? car : -1;
+	struct tb_error err;
+	tb_error_clear(&err);
+	int rc = 0;
+	if (store_laps_list(st, session, pick, b, &err) != TB_OK)
+		rc = cli_fail("coach", &err);
+	else if (b->id == 0) {
+		fprintf(stderr,
+			"trailbrake coach: no clean timed lap in session "
+			"%" PRId64 " to compare with\n",
+			session);
+		rc = 1;
+	}
+	*out = b->id;
+	free(b);
+	return rc;
+}
+
+static void coach_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: trailbrake coach LAP [--ref best|session-best|ID] "
+		"[--explain] [--json]\n"
+		"       trailbrake coach --session ID [--ref ...] [--json]\n"
+		"         [--model FILE] [--db URL]\n"
+		"  Rates the lap 0..100 (braking, entry, mid-corner, exit, "
+		"consistency,\n"
+		"  overall) against the reference and gives up to three "
+		"pieces of advice\n"
+		"  ranked by the time they are worth. --ref best: the "
+		"driver's own best\n"
+		"  clean lap (default), session-best, or any lap id (a pro "
+		"lap).\n"
+		"  --explain  the metrics and model outputs behind each "
+		"piece of advice\n"
+		"  --model    model file (default $TRAILBRAKE_MODEL, else "
+		"the shipped\n"
+		"             models/coach.tbm; rebuild with `trailbrake "
+		"train`)\n");
+}
+
+struct copt {
+	const char *db, *ref, *model;
+	bool explain, json;
+	long session;
+};
+
+static void print_result(const struct clap *lap, const struct clap *ref,
+			 const struct coach_lap_result *r, bool explain)
+{
+	printf("lap %" PRId64 " (%s, %.3f s) vs reference %" PRId64
+	       " (%s, %.3f s): %+.3f s\nratings:",
+	       lap->id, lap->row.driver, r->lap_s, ref->id, ref->row.driver,
+	       r->ref_s, r->delta_s);
+	for (int k = 0; k < COACH_R__COUNT; k++) {
+		if (isfinite(r->rating[k]))
+			printf(" %s %.0f", coach_rating_name(k), r->rating[k]);
+		else
+			printf(" %s -", coach_rating_name(k));
+	}
+	printf("\ngrip used (of the reference's): braking %.0f %%, cornering "
+	       "%.0f %%, combined %.0f %%\n",
+	       100 * r->grip_share[0], 100 * r->grip_share[1],
+	       100 * r->grip_share[2]);
+	if (r->n_advice == 0)
+		printf("no advice: no corner loses %.2f s or more\n", 0.02);
+	for (size_t i = 0; i < r->n_advice; i++) {
+		printf("%zu. %s\n", i + 1, r->adv[i].text);
+		if (explain)
+			printf("   why: %s\n", r->adv[i].explain);
+	}
+}
+
+static int coach_one(struct store *st, const struct coach_model *m,
+		     const struct copt *o, int64_t lap_id, double sd_s,
+		     struct coach_lap_result *res, bool print)
+{
+	struct clap lap, ref;
+	memset(&ref, 0, sizeof(ref));
+	tb_lap_init(&ref.lap);
+	int rc = load(st, lap_id, &lap);
+	int64_t ref_id = 0;
+	if (rc == 0)
+		rc = resolve_ref(st, o->ref, lap.row.session_id,
+				 lap.row.car_index, &ref_id);
+	if (rc == 0)
+		rc = load(st, ref_id, &ref);
+	struct tb_error err;
+	tb_error_clear(&err);
+	if (rc == 0) {
+		const struct ana_grid *refs[] = {&ref.grid};
+		struct ana_corners cs;
+		if (ana_corners_find(NULL, refs, 1, &cs, &err) != TB_OK ||
+		    coach_lap(m, &lap.grid, &ref.grid, &cs, NAN, sd_s, res,
+			      &err) != TB_OK) {
+			fprintf(stderr,
+				"trailbrake coach: lap %" PRId64 ": %s\n",
+				lap_id, err.msg);
+			rc = 65;
+		}
+	}
+	if (rc == 0 && print && o->json) {
+		struct tb_buf b;
+		tb_buf_init(&b, 1 << 20);
+		if (coach_lap_json(res, o->explain, &b, &err) != TB_OK)
+			rc = cli_fail("coach", &err);
+		else
+			printf("%.*s\n", (int)b.len, (const char *)b.data);
+		tb_buf_release(&b);
+	} else if (rc == 0 && print) {
+		print_result(&lap, &ref, res, o->explain);
+	}
+	clap_release(&lap);
+	clap_release(&ref);
+	return rc;
+}
+
+/* Every clean lap of the session against the reference, the mistakes
+ * that recur (detected on at least two laps at the same corner). */
+static int coach_session(struct store *st, const struct coach_model *m,
+			 const struct copt *o)
+{
+	struct best_ctx *b = calloc(1, sizeof(*b));
+	struct coach_lap_result *r = malloc(sizeof(*r));
+	int rc = 0;
+	if (!b || !r) {
+		free(b);
+		free(r);
+		return 70;
+	}
+	b->car = -1;
+	struct tb_error err;
+	tb_error_clear(&err);
+	if (store_laps_list(st, o->session, pick, b, &err) != TB_OK)
+		rc = cli_fail("coach", &err);
+	else if (b->n_ids == 0) {
+		fprintf(stderr,
+			"trailbrake coach: session %ld has no clean timed lap "
+			"(laps with traffic, pits or off-tracks are left "
+			"out)\n",
+			o->session);
+		rc = 1;
+	}
+	int count[ANA_CORNERS_MAX + 1][COACH_MK__COUNT];
+	memset(count, 0, sizeof(count));
+	size_t done = 0;
+	for (size_t i = 0; i < b->n_ids && rc == 0; i++) {
+		if (!o->json)
+			printf("%s", i ? "\n" : "");
+		if (coach_one(st, m, o, b->ids[i], NAN, r, true) != 0)
+			continue; /* said why; the other laps still count */
+		done++;
+		for (size_t k = 0; k < r->n_advice; k++)
+			if (r->adv[k].mistake < COACH_MK__COUNT &&
+			    r->adv[k].corner > 0 &&
+			    r->adv[k].corner <= ANA_CORNERS_MAX)
+				count[r->adv[k].corner][r->adv[k].mistake]++;
+	}
+	if (rc == 0 && !o->json) {
+		printf("\n%zu of %zu clean laps coached\n", done, b->n_ids);
+		for (int c = 1; c <= ANA_CORNERS_MAX; c++)
+			for (int k = 0; k < COACH_MK__COUNT; k++)
+				if (count[c][k] >= 2)
+					printf("recurring: turn %d %s on %d "
+					       "laps\n",
+					       c, coach_mistake_name(k),
+					       count[c][k]);
+	}
+	free(b);
+	free(r);
+	return rc;
+}
+
+static int parse(int argc, char **argv, struct copt *o, long *lap_id)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"ref", required_argument, NULL, 'r'},
+	    {"model", required_argument, NULL, 'm'},
+	    {"session", required_argument, NULL, 's'},
+	    {"explain", no_argument, NULL, 'e'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->db = optarg;
+			break;
+		case 'r':
+			o->ref = optarg;
+			break;
+		case 'm':
+			o->model = optarg;
+			break;
+		case 's':
+			if (!cli_parse_long("coach", "--session", optarg, 1,
+					    INT64_MAX, &o->session))
+				return 2;
+			break;
+		case 'e':
+			o->explain = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			coach_usage(stdout);
+			return -1;
+		default:
+			coach_usage(stderr);
+			return 2;
+		}
+	}
+	if (o->session == 0 && optind + 1 != argc) {
+		coach_usage(stderr);
+		return 2;
+	}
+	if (o->session == 0 &&
+	    !cli_parse_long("coach", "LAP", argv[optind], 1, INT64_MAX, lap_id))
+		return 2;
+	return 0;
+}
+
+int cli_coach(int argc, char **argv)
+{
+	const char *env = getenv("TRAILBRAKE_MODEL");
+	struct copt o = {.db = cli_default_db(),
+			 .ref = "best",
+			 .model = env && *env ? env : TB_DEFAULT_MODEL};
+	long lap_id = 0;
+	int rc = parse(argc, argv, &o, &lap_id);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	struct tb_error err;
+	tb_error_clear(&err);
+	struct coach_model *m = NULL;
+	if (coach_model_load(o.model, &m, &err) != TB_OK)
+		return cli_fail("coach", &err);
+	struct store *st = NULL;
+	if (store_open(o.db, &st, &err) != TB_OK) {
+		coach_model_destroy(m);
+		return cli_fail("coach", &err);
+	}
+	struct coach_lap_result *r = malloc(sizeof(*r));
+	if (!r)
+		rc = 70;
+	else if (o.session)
+		rc = coach_session(st, m, &o);
+	else
+		rc = coach_one(st, m, &o, lap_id, NAN, r, true);
+	free(r);
+	store_close(st);
+	coach_model_destroy(m);
+	return rc;
+}
