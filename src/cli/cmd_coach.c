@@ -140,7 +140,8 @@ static void coach_usage(FILE *out)
 		"usage: trailbrake coach LAP [--ref best|session-best|ID] "
 		"[--explain] [--json]\n"
 		"       trailbrake coach --session ID [--ref ...] [--json]\n"
-		"         [--model FILE] [--db URL]\n"
+		"         [--save] [--model FILE] [--db URL]\n"
+		"       trailbrake coach --history DRIVER\n"
 		"  Rates the lap 0..100 (braking, entry, mid-corner, exit, "
 		"consistency,\n"
 		"  overall) against the reference and gives up to three "
@@ -151,6 +152,9 @@ static void coach_usage(FILE *out)
 		"lap).\n"
 		"  --explain  the metrics and model outputs behind each "
 		"piece of advice\n"
+		"  --save     store the ratings with the session (skill "
+		"tracking);\n"
+		"             --history DRIVER lists them, oldest first\n"
 		"  --model    model file (default $TRAILBRAKE_MODEL, else "
 		"the shipped\n"
 		"             models/coach.tbm; rebuild with `trailbrake "
@@ -158,10 +162,73 @@ static void coach_usage(FILE *out)
 }
 
 struct copt {
-	const char *db, *ref, *model;
-	bool explain, json;
+	const char *db, *ref, *model, *history;
+	bool explain, json, save;
 	long session;
 };
+
+_Static_assert(COACH_R__COUNT == STORE_RATINGS,
+	       "the store keeps one column per coach rating");
+
+static int save_ratings(struct store *st, const struct clap *lap,
+			int64_t ref_id, const struct coach_lap_result *r)
+{
+	struct store_rating_row row;
+	memset(&row, 0, sizeof(row));
+	row.lap_id = lap->id;
+	row.session_id = lap->row.session_id;
+	row.ref_lap_id = ref_id;
+	snprintf(row.driver, sizeof(row.driver), "%s", lap->row.driver);
+	row.lap_s = r->lap_s;
+	row.delta_s = r->delta_s;
+	for (int k = 0; k < COACH_R__COUNT; k++)
+		row.rating[k] = r->rating[k];
+	struct tb_error err;
+	tb_error_clear(&err);
+	if (store_rating_put(st, &row, &err) != TB_OK)
+		return cli_fail("coach", &err);
+	return 0;
+}
+
+static void put_rating(double v)
+{
+	if (isfinite(v))
+		printf(" %5.0f", v);
+	else
+		printf(" %5s", "-");
+}
+
+static int print_history_row(void *ctx, const struct store_rating_row *r)
+{
+	size_t *n = ctx;
+	if ((*n)++ == 0)
+		printf("%-8s %-8s %-8s %-10s %9s %8s  braking entry   mid  "
+		       "exit consistency overall\n",
+		       "session", "lap", "ref", "driver", "lap s", "delta s");
+	printf("%-8" PRId64 " %-8" PRId64 " %-8" PRId64 " %-10s %9.3f "
+	       "%+8.3f ",
+	       r->session_id, r->lap_id, r->ref_lap_id, r->driver, r->lap_s,
+	       r->delta_s);
+	for (int k = 0; k < STORE_RATINGS; k++)
+		put_rating(r->rating[k]);
+	printf("\n");
+	return 0;
+}
+
+/* `coach --history DRIVER`: the stored ratings, oldest first. */
+static int history(struct store *st, const char *driver)
+{
+	size_t n = 0;
+	struct tb_error err;
+	tb_error_clear(&err);
+	if (store_ratings_list(st, driver, print_history_row, &n, &err) !=
+	    TB_OK)
+		return cli_fail("coach", &err);
+	if (n == 0)
+		printf("no ratings stored for %s (coach a lap with --save)\n",
+		       driver);
+	return 0;
+}
 
 static void print_result(const struct clap *lap, const struct clap *ref,
 			 const struct coach_lap_result *r, bool explain)
@@ -228,6 +295,8 @@ static int coach_one(struct store *st, const struct coach_model *m,
 	} else if (rc == 0 && print) {
 		print_result(&lap, &ref, res, o->explain);
 	}
+	if (rc == 0 && o->save)
+		rc = save_ratings(st, &lap, ref_id, res);
 	clap_release(&lap);
 	clap_release(&ref);
 	return rc;
@@ -298,6 +367,8 @@ static int parse(int argc, char **argv, struct copt *o, long *lap_id)
 	    {"session", required_argument, NULL, 's'},
 	    {"explain", no_argument, NULL, 'e'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"save", no_argument, NULL, 'S'},
+	    {"history", required_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -325,6 +396,12 @@ static int parse(int argc, char **argv, struct copt *o, long *lap_id)
 		case 'j':
 			o->json = true;
 			break;
+		case 'S':
+			o->save = true;
+			break;
+		case 'H':
+			o->history = optarg;
+			break;
 		case 'h':
 			coach_usage(stdout);
 			return -1;
@@ -333,6 +410,8 @@ static int parse(int argc, char **argv, struct copt *o, long *lap_id)
 			return 2;
 		}
 	}
+	if (o->history)
+		return optind == argc ? 0 : (coach_usage(stderr), 2);
 	if (o->session == 0 && optind + 1 != argc) {
 		coach_usage(stderr);
 		return 2;
@@ -356,6 +435,14 @@ int cli_coach(int argc, char **argv)
 	struct tb_error err;
 	tb_error_clear(&err);
 	struct coach_model *m = NULL;
+	if (o.history) {
+		struct store *hs = NULL;
+		if (store_open(o.db, &hs, &err) != TB_OK)
+			return cli_fail("coach", &err);
+		rc = history(hs, o.history);
+		store_close(hs);
+		return rc;
+	}
 	if (coach_model_load(o.model, &m, &err) != TB_OK)
 		return cli_fail("coach", &err);
 	struct store *st = NULL;

@@ -58,9 +58,11 @@ const char *coach_mistake_sim_name(enum coach_mistake m);
 	X(D_ENTRY_KMH, "d_entry_kmh", BRAKE)                                   \
 	X(DECEL_SHARE, "decel_share", BRAKE)                                   \
 	X(D_BRAKE_PEAK, "d_brake_peak", BRAKE)                                 \
+	X(REL_D_BRAKE_M, "rel_d_brake_m", BRAKE)                               \
 	X(D_MIN_KMH, "d_min_kmh", APEX)                                        \
 	X(LAT_SHARE, "lat_share", APEX)                                        \
 	X(D_MIN_M, "d_min_m", APEX)                                            \
+	X(REL_LAT_SHARE, "rel_lat_share", APEX)                                \
 	X(D_THROTTLE_M, "d_throttle_m", EXIT)                                  \
 	X(D_FULL_M, "d_full_throttle_m", EXIT)                                 \
 	X(D_EXIT50_KMH, "d_exit50_kmh", EXIT)                                  \

@@ -237,9 +237,14 @@ coach_features(const struct ana_grid *lap, const struct ana_grid *ref,
 	}
 	float lat = median_of(out, corners->n, COACH_F_LAT_SHARE);
 	float brk = median_of(out, corners->n, COACH_F_D_BRAKE_M);
+	/* against the lap's own level: one corner unlike the others */
 	for (size_t k = 0; k < corners->n; k++) {
-		out[k].f[COACH_F_LAP_LAT_SHARE] = lat;
-		out[k].f[COACH_F_LAP_D_BRAKE_M] = brk;
+		float *f = out[k].f;
+		f[COACH_F_LAP_LAT_SHARE] = lat;
+		f[COACH_F_LAP_D_BRAKE_M] = brk;
+		f[COACH_F_REL_LAT_SHARE] =
+		    isfinite(lat) && lat > 0 ? f[COACH_F_LAT_SHARE] / lat : NAN;
+		f[COACH_F_REL_D_BRAKE_M] = f[COACH_F_D_BRAKE_M] - brk;
 	}
 	*n_out = corners->n;
 	return TB_OK;

@@ -221,7 +221,12 @@ static void split_causes(const float *f, double loss, struct coach_pred *p)
 /* The loss the driver could recover at a mistake: its corner's loss
  * less the lap's pace there (loss per second of reference time over
  * the lap's corners without a detected mistake), split among the
- * detected mistakes by probability. i0..i1: one lap's corners. */
+ * detected mistakes by probability times their cause's SHAP share. A
+ * mistake that leaves the corner slower (over-slowing, late throttle,
+ * poor exit) also gets what the next corner, if it has no mistake of
+ * its own, loses beyond the pace: the speed missing down the straight
+ * costs time until the next braking point, which the analysis books
+ * to the next segment. i0..i1: one lap's corners in order. */
 static bool detected(const struct coach_pred *p)
 {
 	for (size_t k = 0; k < COACH_MK__COUNT; k++)
@@ -230,31 +235,65 @@ static bool detected(const struct coach_pred *p)
 	return false;
 }
 
+static bool slow_exit(enum coach_mistake k)
+{
+	enum coach_cause c = coach_mistake_cause(k);
+	return c == COACH_CAUSE_APEX || c == COACH_CAUSE_EXIT;
+}
+
+static bool exit_detected(const struct coach_pred *p)
+{
+	for (size_t k = 0; k < COACH_MK__COUNT; k++)
+		if (p->p[k] >= COACH_P_THRESHOLD &&
+		    slow_exit((enum coach_mistake)k))
+			return true;
+	return false;
+}
+
+static double excess(const float *f, double loss, double pace)
+{
+	double t = f[COACH_F_REF_TIME_S];
+	double x = isfinite(loss) ? loss : 0;
+	if (isfinite(t))
+		x -= pace * t;
+	return x > 0 ? x : 0;
+}
+
 static void split_mistakes(const float *const *fv, const double *loss,
 			   size_t i0, size_t i1, struct coach_pred *p)
 {
 	double sl = 0, st = 0;
+	size_t n = i1 - i0;
 	for (size_t i = i0; i < i1; i++) {
 		double t = fv[i][COACH_F_REF_TIME_S];
-		if (detected(&p[i]) || !isfinite(loss[i]) || !isfinite(t))
+		size_t prev = i == i0 ? i1 - 1 : i - 1;
+		if (detected(&p[i]) || exit_detected(&p[prev]) ||
+		    !isfinite(loss[i]) || !isfinite(t))
 			continue;
 		sl += loss[i];
 		st += t;
 	}
 	double pace = st > 0 && sl > 0 ? sl / st : 0;
 	for (size_t i = i0; i < i1; i++) {
-		double sum = 0, t = fv[i][COACH_F_REF_TIME_S];
-		double drv = isfinite(loss[i]) ? loss[i] : 0;
-		if (isfinite(t))
-			drv -= pace * t;
-		drv = drv > 0 ? drv : 0;
-		for (size_t k = 0; k < COACH_MK__COUNT; k++)
-			if (p[i].p[k] >= COACH_P_THRESHOLD)
-				sum += p[i].p[k];
-		for (size_t k = 0; k < COACH_MK__COUNT; k++)
-			p[i].mk_s[k] = sum > 0 && p[i].p[k] >= COACH_P_THRESHOLD
-					   ? drv * p[i].p[k] / sum
-					   : 0.0;
+		size_t next = i + 1 == i1 ? i0 : i + 1;
+		double drv = excess(fv[i], loss[i], pace), carry = 0;
+		if (n > 2 && !detected(&p[next]))
+			carry = excess(fv[next], loss[next], pace);
+		double w[COACH_MK__COUNT], sum = 0, sum_exit = 0;
+		for (size_t k = 0; k < COACH_MK__COUNT; k++) {
+			double cs = p[i].cause_s[coach_mistake_cause(
+			    (enum coach_mistake)k)];
+			w[k] = p[i].p[k] >= COACH_P_THRESHOLD
+				   ? p[i].p[k] * (cs > 0 ? cs : 1e-3)
+				   : 0;
+			sum += w[k];
+			sum_exit += slow_exit((enum coach_mistake)k) ? w[k] : 0;
+		}
+		for (size_t k = 0; k < COACH_MK__COUNT; k++) {
+			p[i].mk_s[k] = sum > 0 ? drv * w[k] / sum : 0.0;
+			if (sum_exit > 0 && slow_exit((enum coach_mistake)k))
+				p[i].mk_s[k] += carry * w[k] / sum_exit;
+		}
 	}
 }
 

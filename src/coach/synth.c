@@ -95,8 +95,8 @@ static enum tb_status lap_grid(const struct syn_ctx *c,
 	return st;
 }
 
-/* Pick up to SYN_MAX_MK mistakes on distinct corners that the simulator
- * accepts (one at a time, so one that does not fit is dropped). */
+/* Pick up to SYN_MAX_MK mistakes on corners that are not neighbours that the
+ * simulator accepts (one at a time, so one that does not fit is dropped). */
 static void pick_mistakes(const struct syn_ctx *c, struct rng *r,
 			  struct sim_driver *d, enum coach_mistake *mk)
 {
@@ -105,7 +105,11 @@ static void pick_mistakes(const struct syn_ctx *c, struct rng *r,
 	d->n_mistakes = 0;
 	for (size_t tries = 0; tries < 12 && d->n_mistakes < want; tries++) {
 		size_t k = (size_t)(rng_next(r) % c->cs.n);
-		if (used[k])
+		size_t prev = (k + c->cs.n - 1) % c->cs.n;
+		size_t next = (k + 1) % c->cs.n;
+		/* neighbours stay clean: each mistake's true cost (alone)
+		 * is then what its corner loses */
+		if (used[k] || used[prev] || used[next])
 			continue;
 		enum coach_mistake m = c->kinds[rng_next(r) % c->n_kinds];
 		enum sim_mistake_kind sk;

@@ -5,7 +5,7 @@
 
 #include "store.h"
 
-#define STORE_OPS_VERSION 3
+#define STORE_OPS_VERSION 4
 
 /* The SQLite backend (sqlite.c). */
 extern const struct store_ops store__sqlite_ops;
