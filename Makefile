@@ -19,7 +19,12 @@ build: deps
 
 # Serve on the embedded default (SQLite) and show how to feed it.
 run: build
-	@$(BUILD)/trailbrake gen --cars 4 --laps 3 --out demo.pcap >/dev/null
+	@$(BUILD)/trailbrake sim driver --track club --class F1 --laps 3 \
+		--noise --emit f1-2025 --out demo.pcap --driver 1.0 \
+		--driver 0.97/brake-early:5:20 \
+		--driver 0.95/over-drive:2:8,steer-corrections:3:2 \
+		--driver 0.92/late-throttle:5:15,no-trail-brake:7:10,poor-exit:2:0.6 \
+		>demo-truth.txt 2>/dev/null
 	@echo "trailbrake: serving UDP :$(PORT), HTTP :$(HTTP_PORT), database $(DB)"
 	@echo "  point F1 22-25 telemetry (UDP format 2022-2025) at this machine, port $(PORT)"
 	@echo "  or replay the demo stream from another terminal:"

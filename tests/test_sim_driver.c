@@ -1,6 +1,7 @@
 /* test_sim_driver.c - ground truth for the analysis: synthetic drivers
  * on the built-in "club" circuit with one mistake of an exact size
- * (braking 20 m early, over-slowing, late throttle, coasting), laps
+ * (braking early, over-slowing, late throttle, coasting, no trail
+ * braking, over-driving the entry, steering corrections, a poor exit), laps
  * analysed as any recorded lap (grid, delta, corners from the clean
  * lap, per-corner metrics and losses): the mistake shows at its corner
  * with its size, its loss equals the re-simulated true cost, the other
@@ -126,12 +127,19 @@ static void analyse(const struct sim_mistake *m, const struct sim_noise *nz,
 	for (size_t k = 0; k < r->cs.n; k++)
 		printf("  corner %d: loss %+.4f s (fixed %+.4f)  brake %+.2f m "
 		       " min %+.2f "
-		       "km/h  pickup %+.2f m  coast %+.1f m\n",
+		       "km/h  pickup %+.2f m  coast %+.1f m  release %+.1f m"
+		       "  overlap %.0f/%.0f m  corr %.0f/%.0f  full %+.1f m"
+		       "  exit100 %+.2f km/h\n",
 		       r->cs.c[k].number, r->loss[k], r->fixed[k],
 		       r->ml[k].brake_m - r->mr[k].brake_m,
 		       r->ml[k].min_kmh - r->mr[k].min_kmh,
 		       r->ml[k].throttle_m - r->mr[k].throttle_m,
-		       r->ml[k].coast_m - r->mr[k].coast_m);
+		       r->ml[k].coast_m - r->mr[k].coast_m,
+		       r->ml[k].trail_release_m - r->mr[k].trail_release_m,
+		       r->ml[k].overlap_m, r->mr[k].overlap_m,
+		       r->ml[k].steer_corrections, r->mr[k].steer_corrections,
+		       r->ml[k].full_throttle_m - r->mr[k].full_throttle_m,
+		       r->ml[k].exit_kmh[1] - r->mr[k].exit_kmh[1]);
 	free(delta);
 	ana_grid_release(&gref);
 	ana_grid_release(&glap);
@@ -188,7 +196,35 @@ static const struct mcase cases[] = {
     {SIM_BRAKE_EARLY, 4, 20},	{SIM_BRAKE_EARLY, 2, 20},
     {SIM_SLOW, 4, 0.9},		{SIM_SLOW, 3, 0.95},
     {SIM_LATE_THROTTLE, 5, 15}, {SIM_LATE_THROTTLE, 2, 10},
+    {SIM_NO_TRAIL, 4, 10},	{SIM_NO_TRAIL, 5, 5},
+    {SIM_OVER_DRIVE, 4, 10},	{SIM_OVER_DRIVE, 5, 5},
+    {SIM_STEER_CORR, 4, 3},	{SIM_STEER_CORR, 5, 1},
+    {SIM_POOR_EXIT, 5, 0.5},	{SIM_POOR_EXIT, 7, 0.7},
 };
+
+/* No trail braking: the brake is released size m before the turn-in
+ * (steering past 5 % of lock after the brake point, from the track's
+ * curvature), nothing overlaps, braking starts earlier. */
+static void check_no_trail(const struct run *r, size_t k, double size)
+{
+	struct sim_steering g;
+	sim_steering_class(fx.car.cls, &g);
+	size_t i = (size_t)llround(r->mr[k].brake_m / fx.t.step_m);
+	while (i < fx.t.n &&
+	       !(fabs(atan(g.wheelbase_m * fx.t.curv[i]) / g.lock_rad) > 0.05))
+		i++;
+	double want = (double)i * fx.t.step_m - size;
+	if (!(fabs(r->ml[k].trail_release_m - want) <= POS_TOL) ||
+	    !(r->ml[k].overlap_m <= POS_TOL) || !(r->mr[k].overlap_m > 3) ||
+	    !(r->ml[k].brake_m < r->mr[k].brake_m))
+		fail_msg("corner %zu no trail braking %g m: released at %.1f m "
+			 "(turn-in %.0f m - size = %.1f), overlap %.0f m "
+			 "(clean %.0f), brake %+.1f m",
+			 k + 1, size, r->ml[k].trail_release_m,
+			 (double)i * fx.t.step_m, want, r->ml[k].overlap_m,
+			 r->mr[k].overlap_m,
+			 r->ml[k].brake_m - r->mr[k].brake_m);
+}
 
 static void check_case(const struct mcase *c, const struct sim_noise *nz,
 		       double rate)
@@ -228,6 +264,49 @@ static void check_case(const struct mcase *c, const struct sim_noise *nz,
 	}
 	case SIM_COAST:
 		break;
+	case SIM_NO_TRAIL:
+		check_no_trail(r, k, c->size);
+		break;
+	case SIM_OVER_DRIVE: {
+		double db = r->ml[k].brake_m - r->mr[k].brake_m;
+		double dp = r->ml[k].throttle_m - r->mr[k].throttle_m;
+		double dv = r->ml[k].min_kmh - r->mr[k].min_kmh;
+		double want = (mr->min_ms - mr->base_min_ms) * TB_KMH_PER_MS;
+		if (!(fabs(db - c->size) <= POS_TOL) ||
+		    !(fabs(dp - c->size) <= POS_TOL) ||
+		    !(fabs(dv - want) <= KMH_TOL) || !(dv < -1.0))
+			fail_msg("corner %d over-drive %g m: brake %+.2f m, "
+				 "pickup %+.2f m, min %+.2f km/h (model "
+				 "%+.2f)",
+				 c->corner, c->size, db, dp, dv, want);
+		break;
+	}
+	case SIM_STEER_CORR: {
+		/* each correction is one cycle: two reversals of the
+		 * steering rate, which is what the analysis counts */
+		double dn =
+		    r->ml[k].steer_corrections - r->mr[k].steer_corrections;
+		double dv = r->ml[k].min_kmh - r->mr[k].min_kmh;
+		double want = (mr->min_ms - mr->base_min_ms) * TB_KMH_PER_MS;
+		if (!(dn == 2 * c->size) || !(fabs(dv - want) <= KMH_TOL))
+			fail_msg("corner %d %g corrections: %+.0f steering "
+				 "reversals, min %+.2f km/h (model %+.2f)",
+				 c->corner, c->size, dn, dv, want);
+		break;
+	}
+	case SIM_POOR_EXIT: {
+		double dp = r->ml[k].throttle_m - r->mr[k].throttle_m;
+		double df = r->ml[k].full_throttle_m - r->mr[k].full_throttle_m;
+		double dx = r->ml[k].exit_kmh[1] - r->mr[k].exit_kmh[1];
+		if (!(fabs(dp - (mr->at_m - mr->base_at_m)) <= POS_TOL) ||
+		    !(df > 5.0) || !(dx < -1.0))
+			fail_msg("corner %d poor exit %g: pickup %+.2f m "
+				 "(model %+.0f), full throttle %+.1f m, "
+				 "exit %+.2f km/h",
+				 c->corner, c->size, dp,
+				 mr->at_m - mr->base_at_m, df, dx);
+		break;
+	}
 	}
 	free(r);
 }
@@ -279,13 +358,32 @@ static void test_parse_and_errors(void **state)
 	assert_true(d.m[1].size == 0.9);
 	assert_int_equal(d.m[2].kind, SIM_LATE_THROTTLE);
 	assert_int_equal(d.m[3].kind, SIM_COAST);
+	assert_int_equal(
+	    sim_mistakes_parse("no-trail-brake:4:10,over-drive:5:5,"
+			       "steer-corrections:4:3,"
+			       "poor-exit:5:0.5",
+			       &d, &err),
+	    TB_OK);
+	assert_int_equal(d.n_mistakes, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(d.m[i].kind, SIM_NO_TRAIL + (int)i);
+	assert_string_equal(sim_mistake_name(SIM_STEER_CORR),
+			    "steer-corrections");
+	assert_null(sim_mistake_name(SIM_POOR_EXIT + 1));
 	assert_int_equal(sim_mistakes_parse("", &d, &err), TB_OK);
 	assert_int_equal(d.n_mistakes, 0);
-	static const char *const bad[] = {
-	    "brake:2:20",	   "slow:4:1.5",
-	    "slow:0:0.9",	   "coast:2",
-	    "coast:2:x",	   "coast:2:-3",
-	    "late-throttle:3:15;", "brake-early::20"};
+	static const char *const bad[] = {"brake:2:20",
+					  "slow:4:1.5",
+					  "slow:0:0.9",
+					  "coast:2",
+					  "coast:2:x",
+					  "coast:2:-3",
+					  "late-throttle:3:15;",
+					  "brake-early::20",
+					  "steer-corrections:2:1.5",
+					  "steer-corrections:2:9",
+					  "poor-exit:3:1",
+					  "over-drive:3:0"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(sim_mistakes_parse(bad[i], &d, &err),
 				 TB_ERR_ARG);
@@ -360,6 +458,46 @@ static void test_noise_repeatable(void **state)
 	tb_lap_release(&b);
 }
 
+/* sim_driver_run: the same profile as sim_driver_solve and the same
+ * report as sim_driver_report, in one call. */
+static void test_run_matches(void **state)
+{
+	(void)state;
+	struct sim_driver d;
+	struct tb_error err;
+	memset(&d, 0, sizeof(d));
+	d.skill = SKILL;
+	assert_int_equal(sim_mistakes_parse("brake-early:4:20,poor-exit:5:0.5,"
+					    "steer-corrections:3:2",
+					    &d, &err),
+			 TB_OK);
+	struct sim_result a, b;
+	struct sim_driver_report ra, rb;
+	assert_int_equal(sim_driver_solve(&fx.t, &fx.car, &d, &fx.cs, &a, &err),
+			 TB_OK);
+	assert_int_equal(
+	    sim_driver_report(&fx.t, &fx.car, &d, &fx.cs, &ra, &err), TB_OK);
+	assert_int_equal(
+	    sim_driver_run(&fx.t, &fx.car, &d, &fx.cs, &b, &rb, &err), TB_OK);
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(a.v, b.v, a.n * sizeof(double));
+	assert_true(a.lap_time_s == b.lap_time_s && rb.lap_s == a.lap_time_s);
+	assert_memory_equal(&ra, &rb, sizeof(ra));
+	assert_int_equal(rb.n, 3);
+	for (size_t j = 0; j < rb.n; j++)
+		assert_true(rb.m[j].cost_s > 0.005);
+	sim_result_release(&a);
+	sim_result_release(&b);
+	/* a mistake that does not fit: nothing left allocated */
+	d.m[0] = (struct sim_mistake){SIM_NO_TRAIL, 1, 10};
+	d.n_mistakes = 1;
+	assert_int_equal(
+	    sim_driver_run(&fx.t, &fx.car, &d, &fx.cs, &b, &rb, &err),
+	    TB_ERR_ARG);
+	printf("%s\n", err.msg);
+	assert_null(b.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +506,7 @@ int main(void)
 	    cmocka_unit_test(test_coast),
 	    cmocka_unit_test(test_parse_and_errors),
 	    cmocka_unit_test(test_noise_repeatable),
+	    cmocka_unit_test(test_run_matches),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -215,15 +215,55 @@ enum sim_mistake_kind {
 	SIM_COAST,	   /* size m: neither pedal for that far before
 			      the braking point, then braking at the
 			      limit (which therefore starts later) */
+	SIM_NO_TRAIL,	   /* size m: braking ends that far before the
+			      turn-in (steering first past 5 % of lock
+			      after the brake point), at the speed of
+			      the end of the clean braking run, held
+			      until the clean lap is faster; braked into
+			      at the limit (so earlier) */
+	SIM_OVER_DRIVE,	   /* size m: braking starts that much later, at
+			      the straight-line limit (progress no faster
+			      than the corner limit: the car runs wide);
+			      the minimum becomes v_min (v_c / v_in)^2
+			      (v_in, v_c: speed at the late brake point
+			      with and without the mistake), reached by
+			      that braking and held to the clean pickup
+			      + size, then the limit */
+	SIM_STEER_CORR,	   /* size = count 1..8: that many steering
+			      corrections at the corner's minimum, each
+			      one cycle of SIM_CORR_AMP of lock over
+			      SIM_CORR_S seconds, each scrubbing
+			      SIM_CORR_SCRUB of the minimum speed */
+	SIM_POOR_EXIT,	   /* size = share in (0, 1): from the throttle
+			      pickup the drive force is that share of
+			      the traction limit, rising linearly to
+			      all of it SIM_POOR_EXIT_M later */
 };
-/* "brake-early", "slow", "late-throttle", "coast"; NULL past the end. */
+#define SIM_CORR_AMP	0.08 /* steering correction amplitude, of lock */
+#define SIM_CORR_S	0.4  /* one correction's duration, s */
+#define SIM_CORR_SCRUB	0.01 /* minimum speed lost per correction */
+#define SIM_CORR_MAX	8
+#define SIM_POOR_EXIT_M 80.0 /* poor exit: metres to the full limit */
+/* "brake-early", "slow", "late-throttle", "coast", "no-trail-brake",
+ * "over-drive", "steer-corrections", "poor-exit"; NULL past the end. */
 const char *sim_mistake_name(enum sim_mistake_kind k);
 
 struct sim_mistake {
 	enum sim_mistake_kind kind;
 	int corner;  /* corner number, 1-based */
-	double size; /* metres, or the factor of SIM_SLOW */
+	double size; /* metres, the factor of SIM_SLOW, the share of
+			SIM_POOR_EXIT or the count of SIM_STEER_CORR */
 };
+
+/* Steering of the synthetic laps (TB_CH_STEER, -1..1, + left like the
+ * curvature): atan(wheelbase * curvature) / lock, the road-wheel angle
+ * of a kinematic (Ackermann) car over its angle at full lock. */
+struct sim_steering {
+	double wheelbase_m;
+	double lock_rad; /* road-wheel angle at full lock */
+};
+/* Geometry of a class (docs/SIM.md); a GT3's for TB_CLASS_OTHER. */
+void sim_steering_class(enum tb_car_class cls, struct sim_steering *out);
 
 /* Sensor noise added to the sampled channels: Gaussian, standard
  * deviations as given (0 = none); pedals clamped to [0, 1]. The same
@@ -246,7 +286,8 @@ struct sim_driver {
 /* Parse a mistake list "kind:corner:size[,kind:corner:size...]" (kinds
  * as sim_mistake_name) into d (its mistakes replaced; the rest kept).
  * TB_ERR_ARG naming the offending item: an unknown kind, a corner < 1,
- * a size <= 0 (a factor of SIM_SLOW not in (0, 1)), more than
+ * a size <= 0 (a factor of SIM_SLOW / SIM_POOR_EXIT not in (0, 1), a
+ * count of SIM_STEER_CORR not a whole 1..SIM_CORR_MAX), more than
  * SIM_MISTAKES_MAX items. An empty string gives no mistakes. */
 enum tb_status sim_mistakes_parse(const char *spec, struct sim_driver *d,
 				  struct tb_error *err) TB_WUR;
@@ -263,8 +304,10 @@ struct sim_mistake_result {
 	double cost_s;	    /* lap time with this mistake alone - lap
 			       time without any */
 	double base_at_m;   /* the clean lap's landmark: brake onset
-			       (BRAKE_EARLY, COAST), minimum (SLOW),
-			       throttle pickup (LATE_THROTTLE), m */
+			       (BRAKE_EARLY, COAST, OVER_DRIVE), minimum
+			       (SLOW, STEER_CORR), throttle pickup
+			       (LATE_THROTTLE, POOR_EXIT), brake release
+			       (NO_TRAIL), m */
 	double at_m;	    /* ... where the mistake puts it (the brake
 			       onset after coasting) */
 	double base_min_ms; /* the corner's minimum speed, clean lap */
@@ -297,11 +340,20 @@ sim_driver_report(const struct ana_track *track, const struct sim_car *car,
 		  const struct sim_driver *d, const struct ana_corners *corners,
 		  struct sim_driver_report *rep, struct tb_error *err) TB_WUR;
 
-/* The driver's lap as channels (sim_result_to_lap at rate_hz of the
- * profile of sim_driver_solve, corners found here), d->noise added;
- * the channels' brake is the fraction of the real car's brake cap.
- * *lap_time_s (optional) gets the exact lap time (out->lap_time_ms is
- * it rounded). out must be initialised (tb_lap_init). */
+/* Both in one: the driver's profile into out (as sim_driver_solve) and
+ * the report (as sim_driver_report), solving the clean lap once (the
+ * mistakes are applied to copies of it): what a training pipeline
+ * calls per lap. out is initialised here (released on failure). */
+enum tb_status
+sim_driver_run(const struct ana_track *track, const struct sim_car *car,
+	       const struct sim_driver *d, const struct ana_corners *corners,
+	       struct sim_result *out, struct sim_driver_report *rep,
+	       struct tb_error *err) TB_WUR;
+
+/* The driver's lap as channels (sim_driver_sample of the profile of
+ * sim_driver_solve, corners found here), d->noise added. *lap_time_s
+ * (optional) gets the exact lap time (out->lap_time_ms is it rounded).
+ * out must be initialised (tb_lap_init). */
 enum tb_status sim_driver_lap(const struct ana_track *track,
 			      const struct sim_car *car,
 			      const struct sim_driver *d, double rate_hz,
@@ -309,12 +361,21 @@ enum tb_status sim_driver_lap(const struct ana_track *track,
 			      struct tb_error *err) TB_WUR;
 
 /* The same from a solved profile (the CLI's many laps): res from
- * sim_driver_solve, noise from noise (NULL = none). */
-enum tb_status sim_driver_sample(const struct ana_track *track,
-				 const struct sim_car *car,
-				 const struct sim_result *res,
-				 const struct sim_noise *noise, double rate_hz,
-				 struct tb_lap *out,
-				 struct tb_error *err) TB_WUR;
+ * sim_driver_solve with the same d and corners (NULL = found here when
+ * d has steering corrections); sim_result_to_lap plus TB_CH_STEER
+ * (sim_steering_class of car->cls, d's steering corrections added at
+ * their corners); the brake is the fraction of the real car's brake cap;
+ * noise from noise (NULL = none). d NULL: no corrections. */
+enum tb_status
+sim_driver_sample(const struct ana_track *track, const struct sim_car *car,
+		  const struct sim_driver *d, const struct ana_corners *corners,
+		  const struct sim_result *res, const struct sim_noise *noise,
+		  double rate_hz, struct tb_lap *out,
+		  struct tb_error *err) TB_WUR;
+
+/* Thread safety: every sim_ function is reentrant. They keep no state
+ * between calls, and inputs (tracks, cars, drivers, corners) are only
+ * read, so threads may share them; each thread needs its own outputs
+ * (results, laps). */
 
 #endif /* TB_SIM_H */
