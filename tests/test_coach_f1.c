@@ -15,7 +15,7 @@
 #define DRIVERS_MAX 32
 
 struct drv {
-	char code[8];
+	char code[TB_NAME_MAX];
 	struct tb_lap lap;
 	double time_s;
 	struct ana_grid g;
@@ -26,12 +26,6 @@ struct ctx {
 	struct drv d[DRIVERS_MAX];
 	size_t n;
 };
-
-static double last_time(const struct tb_lap *l)
-{
-	const double *t = l->col[TB_CH_TIME];
-	return t && l->n ? t[l->n - 1] : NAN;
-}
 
 /* Keep each driver's fastest timed, flag-free lap. */
 static enum tb_status on_lap(void *vctx, const struct tb_session_info *s,

@@ -112,13 +112,21 @@ static void fmt_text(const struct coach_corner *c, enum coach_mistake m,
 	const float *f = c->f;
 	switch (m) {
 	case COACH_MK_EARLY_BRAKING:
-		snprintf(buf, cap,
-			 "Turn %d: you brake %.0f m before the reference and "
-			 "carry %.0f km/h less at the apex - about %.2f s. "
-			 "Brake %.0f m later.",
-			 c->number, -f[COACH_F_D_BRAKE_M],
-			 fabs(fminf(f[COACH_F_D_MIN_KMH], 0)), t,
-			 -f[COACH_F_D_BRAKE_M]);
+		if (f[COACH_F_D_MIN_KMH] <= -1)
+			snprintf(buf, cap,
+				 "Turn %d: you brake %.0f m before the "
+				 "reference and carry %.0f km/h less at the "
+				 "apex - about %.2f s. Brake %.0f m later.",
+				 c->number, -f[COACH_F_D_BRAKE_M],
+				 -f[COACH_F_D_MIN_KMH], t,
+				 -f[COACH_F_D_BRAKE_M]);
+		else
+			snprintf(buf, cap,
+				 "Turn %d: you brake %.0f m before the "
+				 "reference - about %.2f s. Brake %.0f m "
+				 "later.",
+				 c->number, -f[COACH_F_D_BRAKE_M], t,
+				 -f[COACH_F_D_BRAKE_M]);
 		return;
 	case COACH_MK_OVER_SLOWING:
 		snprintf(buf, cap,
@@ -127,8 +135,16 @@ static void fmt_text(const struct coach_corner *c, enum coach_mistake m,
 			 "earlier and carry speed to the apex.",
 			 c->number, c->lap.min_kmh, c->ref.min_kmh, t);
 		return;
-	case COACH_MK_LATE_THROTTLE:
 	case COACH_MK_POOR_EXIT:
+		snprintf(buf, cap,
+			 "Turn %d: full throttle %.0f m later than the "
+			 "reference and %.0f km/h slower 200 m after the apex "
+			 "- about %.2f s. Open the throttle more decisively "
+			 "once the car is straight.",
+			 c->number, f[COACH_F_D_FULL_M],
+			 fabs(fminf(f[COACH_F_D_EXIT200_KMH], 0)), t);
+		return;
+	case COACH_MK_LATE_THROTTLE:
 		snprintf(buf, cap,
 			 "Turn %d: throttle %.0f m later than the reference "
 			 "and %.0f km/h slower 200 m after the apex - about "
@@ -142,6 +158,23 @@ static void fmt_text(const struct coach_corner *c, enum coach_mistake m,
 			 "m) - about %.2f s. Go from the throttle straight "
 			 "to the brake.",
 			 c->number, c->lap.coast_m, c->ref.coast_m, t);
+		return;
+	case COACH_MK_NO_TRAIL:
+		snprintf(buf, cap,
+			 "Turn %d: you release the brake %.0f m earlier than "
+			 "the reference and brake %.0f m earlier - about "
+			 "%.2f s. Keep some brake into the turn-in.",
+			 c->number, -f[COACH_F_D_TRAIL_M],
+			 -f[COACH_F_D_BRAKE_M], t);
+		return;
+	case COACH_MK_OVER_DRIVING:
+		snprintf(buf, cap,
+			 "Turn %d: you brake %.0f m later than the reference "
+			 "but carry %.0f km/h less at the apex - about %.2f s. "
+			 "Brake earlier and roll more speed through the "
+			 "corner.",
+			 c->number, f[COACH_F_D_BRAKE_M],
+			 fabs(fminf(f[COACH_F_D_MIN_KMH], 0)), t);
 		return;
 	default:
 		snprintf(buf, cap, "Turn %d: %s - about %.2f s.", c->number,

@@ -36,9 +36,9 @@ const char *coach_cause_name(enum coach_cause c); /* "braking" */
 	X(OVER_SLOWING, "over-slowing", APEX, "slow")                          \
 	X(LATE_THROTTLE, "late-throttle", EXIT, "late-throttle")               \
 	X(COASTING, "coasting", BRAKE, "coast")                                \
-	X(NO_TRAIL, "no-trail-braking", BRAKE, NULL)                           \
-	X(OVER_DRIVING, "over-driving", BRAKE, NULL)                           \
-	X(POOR_EXIT, "poor-exit", EXIT, NULL)
+	X(NO_TRAIL, "no-trail-braking", BRAKE, "no-trail-brake")               \
+	X(OVER_DRIVING, "over-driving", BRAKE, "over-drive")                   \
+	X(POOR_EXIT, "poor-exit", EXIT, "poor-exit")
 
 enum coach_mistake {
 #define X(id, name, cause, sim) COACH_MK_##id,
@@ -71,6 +71,8 @@ const char *coach_mistake_sim_name(enum coach_mistake m);
 	X(COAST_M, "coast_m", BRAKE)                                           \
 	X(D_TRAIL_M, "d_trail_release_m", BRAKE)                               \
 	X(D_OVERLAP_M, "d_overlap_m", BRAKE)                                   \
+	X(OVERLAP_M, "overlap_m", BRAKE)                                       \
+	X(D_BRAKE_LEN_M, "d_brake_length_m", BRAKE)                            \
 	X(D_CORR, "d_steer_corrections", BRAKE)                                \
 	X(LAP_LAT_SHARE, "lap_lat_share", CONTEXT)                             \
 	X(LAP_D_BRAKE_M, "lap_d_brake_m", CONTEXT)                             \
@@ -236,11 +238,21 @@ struct coach_eval {
 	struct {
 		size_t tp, fp, fn, n_pos;
 		double precision, recall, f1; /* NAN without positives */
+		size_t n_attr;	 /* attribution within the tolerance */
+		double attr_mae; /* attribution vs true cost, s */
 	} mk[COACH_MK__COUNT];
-	double loss_mae_s;  /* regressor vs measured loss */
-	double attr_within; /* share of mistake corners whose
-			       attribution (mk_s) is within 0.05 s
-			       of the true cost */
+	double loss_mae_s; /* regressor vs measured loss */
+	struct {
+		size_t tp, fp, fn, n_pos;
+		double f1;
+	} cause[COACH_CAUSE__COUNT]; /* the same by cause: any detected
+					mistake of the injected one's cause
+					counts */
+	double attr_within;	     /* share of mistake corners whose
+					attribution to the mistake's cause
+					(mk_s summed over the detected
+					mistakes of that cause) is within
+					0.05 s of the true cost */
 	double attr_mae_s;
 	double cause_within; /* the same for cause_s of the mistake's
 				cause (the SHAP split by phase) */

@@ -31,13 +31,30 @@ static void tally(const struct coach_row *r, const struct coach_pred *p,
 		e->cal_obs[bin] += is;
 		e->cal_n[bin]++;
 	}
+	int rc = r->mistake >= 0
+		     ? (int)coach_mistake_cause((enum coach_mistake)r->mistake)
+		     : -1;
+	for (int c = 0; c < COACH_CAUSE__COUNT; c++) {
+		bool yes = false;
+		for (int k = 0; k < COACH_MK__COUNT; k++)
+			yes |= p->p[k] >= COACH_P_THRESHOLD &&
+			       (int)coach_mistake_cause(k) == c;
+		e->cause[c].tp += yes && rc == c;
+		e->cause[c].fp += yes && rc != c;
+		e->cause[c].fn += !yes && rc == c;
+		e->cause[c].n_pos += rc == c;
+	}
 	if (r->mistake < 0)
 		return;
 	e->n_mistakes++;
-	enum coach_cause c =
-	    coach_mistake_cause((enum coach_mistake)r->mistake);
-	double a = p->mk_s[r->mistake];
+	enum coach_cause c = (enum coach_cause)rc;
+	double a = 0;
+	for (int k = 0; k < COACH_MK__COUNT; k++)
+		if (coach_mistake_cause(k) == c)
+			a += p->mk_s[k];
 	double raw = p->cause_s[c];
+	e->mk[r->mistake].n_attr += fabs(a - r->cost_s) <= COACH_ATTR_TOL_S;
+	e->mk[r->mistake].attr_mae += fabs(a - r->cost_s);
 	*sum_attr += fabs(a - r->cost_s);
 	*n_attr += fabs(a - r->cost_s) <= COACH_ATTR_TOL_S;
 	*n_shap += fabs(raw - r->cost_s) <= COACH_ATTR_TOL_S;
@@ -75,9 +92,19 @@ enum tb_status coach_evaluate(const struct coach_model *m,
 		double rc = safe_div(tp, tp + (double)out->mk[k].fn);
 		out->mk[k].precision = pr;
 		out->mk[k].recall = rc;
+		out->mk[k].attr_mae =
+		    safe_div(out->mk[k].attr_mae, (double)out->mk[k].n_pos);
 		out->mk[k].f1 = out->mk[k].n_pos && pr + rc > 0
 				    ? 2 * pr * rc / (pr + rc)
 				    : NAN;
+	}
+	for (int c = 0; c < COACH_CAUSE__COUNT; c++) {
+		double tp = (double)out->cause[c].tp;
+		double pr = safe_div(tp, tp + (double)out->cause[c].fp);
+		double rc = safe_div(tp, tp + (double)out->cause[c].fn);
+		out->cause[c].f1 = out->cause[c].n_pos && pr + rc > 0
+				       ? 2 * pr * rc / (pr + rc)
+				       : NAN;
 	}
 	for (size_t b = 0; b < 10; b++) {
 		out->cal_pred[b] =
@@ -95,9 +122,9 @@ enum tb_status coach_eval_report(const struct coach_eval *e, struct tb_buf *out,
 	enum tb_status st = tb_buf_printf(
 	    out,
 	    "held-out rows (corners) %zu, with an injected mistake %zu\n\n"
-	    "%-18s %6s %9s %7s %6s\n",
+	    "%-18s %6s %9s %7s %6s %9s %9s\n",
 	    e->n_rows, e->n_mistakes, "mistake", "n", "precision", "recall",
-	    "F1");
+	    "F1", "attr<=.05", "attr MAE");
 	for (int k = 0; k < COACH_MK__COUNT && st == TB_OK; k++) {
 		if (e->mk[k].n_pos == 0) {
 			st = tb_buf_printf(out,
@@ -106,16 +133,26 @@ enum tb_status coach_eval_report(const struct coach_eval *e, struct tb_buf *out,
 					   coach_mistake_name(k), "-");
 			continue;
 		}
-		st = tb_buf_printf(out, "%-18s %6zu %9.3f %7.3f %6.3f\n",
-				   coach_mistake_name(k), e->mk[k].n_pos,
-				   e->mk[k].precision, e->mk[k].recall,
-				   e->mk[k].f1);
+		st = tb_buf_printf(
+		    out, "%-18s %6zu %9.3f %7.3f %6.3f %8.1f%% %8.3fs\n",
+		    coach_mistake_name(k), e->mk[k].n_pos, e->mk[k].precision,
+		    e->mk[k].recall, e->mk[k].f1,
+		    100.0 * (double)e->mk[k].n_attr / (double)e->mk[k].n_pos,
+		    e->mk[k].attr_mae);
 	}
+	if (st == TB_OK)
+		st = tb_buf_printf(out, "\nby cause (any detected mistake of "
+					"the injected one's cause):\n");
+	for (int c = 0; c < COACH_CAUSE__COUNT && st == TB_OK; c++)
+		if (e->cause[c].n_pos)
+			st = tb_buf_printf(out, "%-18s %6zu %24.3f\n",
+					   coach_cause_name(c),
+					   e->cause[c].n_pos, e->cause[c].f1);
 	if (st == TB_OK)
 		st = tb_buf_printf(
 		    out,
 		    "\ntime-loss regressor MAE %.4f s (vs measured corner "
-		    "loss)\nattribution of the injected mistake within "
+		    "loss)\nattribution to the injected mistake's cause within "
 		    "%.2f s of its true cost: %.1f %% of corners (MAE "
 		    "%.4f s)\n  the SHAP split by corner phase alone (the "
 		    "mistake's phase): %.1f %%\n\ncalibration (all "

@@ -197,6 +197,12 @@ static void corner_features(const struct ana_grid *lap,
 	f[COACH_F_COAST_M] = isfinite(l->coast_m) ? (float)l->coast_m : NAN;
 	f[COACH_F_D_TRAIL_M] = dif(l->trail_release_m, r->trail_release_m);
 	f[COACH_F_D_OVERLAP_M] = dif(l->overlap_m, r->overlap_m);
+	f[COACH_F_OVERLAP_M] =
+	    isfinite(l->overlap_m) ? (float)l->overlap_m : NAN;
+	/* braking run: brake point to release (no trail braking shortens
+	 * it at the end, early braking lengthens it at the start) */
+	f[COACH_F_D_BRAKE_LEN_M] = dif(l->trail_release_m - l->brake_m,
+				       r->trail_release_m - r->brake_m);
 	f[COACH_F_D_CORR] = dif(l->steer_corrections, r->steer_corrections);
 	f[COACH_F_SEG_M] = (float)(cn->end_m - cn->start_m);
 	f[COACH_F_CURV] = (float)fabs(cn->curv_max);

@@ -60,6 +60,12 @@ static double mistake_size(struct rng *r, enum coach_mistake m)
 		return rng_unif(r, 10, 40);
 	case COACH_MK_COASTING:
 		return rng_unif(r, 25, 80);
+	case COACH_MK_NO_TRAIL:
+		return rng_unif(r, 5, 25);
+	case COACH_MK_OVER_DRIVING:
+		return rng_unif(r, 5, 20);
+	case COACH_MK_POOR_EXIT:
+		return rng_unif(r, 0.4, 0.8);
 	default:
 		return rng_unif(r, 10, 40);
 	}
@@ -73,22 +79,16 @@ struct syn_ctx {
 	size_t n_kinds;
 };
 
-/* A driver's profile as a lap on its grid. */
+/* A profile (sim_driver_run / _solve) of d as a lap on its grid. */
 static enum tb_status lap_grid(const struct syn_ctx *c,
-			       const struct sim_driver *d, double rate,
+			       const struct sim_driver *d,
+			       const struct sim_result *res, double rate,
 			       struct ana_grid *g, struct tb_error *err)
 {
-	struct sim_result res;
 	struct tb_lap lap;
 	tb_lap_init(&lap);
-	enum tb_status st =
-	    sim_driver_solve(c->t, &c->car, d, &c->cs, &res, err);
-	if (st != TB_OK) {
-		tb_lap_release(&lap);
-		return st;
-	}
-	st = sim_driver_sample(c->t, &c->car, &res, &d->noise, rate, &lap, err);
-	sim_result_release(&res);
+	enum tb_status st = sim_driver_sample(c->t, &c->car, d, &c->cs, res,
+					      &d->noise, rate, &lap, err);
 	if (st == TB_OK)
 		st = ana_grid_from_lap(&lap, c->t, SYN_STEP_M, g, err);
 	tb_lap_release(&lap);
@@ -170,15 +170,25 @@ static enum tb_status one_driver(const struct syn_ctx *c, struct rng *r,
 	enum coach_mistake mk[SIM_MISTAKES_MAX];
 	pick_mistakes(c, r, &drv, mk);
 	struct sim_driver_report rep;
+	struct sim_result rref, rdrv;
 	enum tb_status st =
-	    sim_driver_report(c->t, &c->car, &drv, &c->cs, &rep, err);
+	    sim_driver_run(c->t, &c->car, &drv, &c->cs, &rdrv, &rep, err);
 	if (st != TB_OK)
 		return st;
+	st = sim_driver_solve(c->t, &c->car, &dref, &c->cs, &rref, err);
+	if (st != TB_OK) {
+		sim_result_release(&rdrv);
+		return st;
+	}
 	struct ana_grid gref, glap;
-	st = lap_grid(c, &dref, rate, &gref, err);
-	if (st != TB_OK)
+	st = lap_grid(c, &dref, &rref, rate, &gref, err);
+	sim_result_release(&rref);
+	if (st != TB_OK) {
+		sim_result_release(&rdrv);
 		return st;
-	st = lap_grid(c, &drv, rate, &glap, err);
+	}
+	st = lap_grid(c, &drv, &rdrv, rate, &glap, err);
+	sim_result_release(&rdrv);
 	if (st != TB_OK) {
 		ana_grid_release(&gref);
 		return st;

@@ -62,6 +62,7 @@ size_t srv__json_fmt_num(char *out, double v);
 	X(SRV_EP_COMPARE, "compare")                                         \
 	X(SRV_EP_REFS, "refs")                                               \
 	X(SRV_EP_IMPORT, "import")                                           \
+	X(SRV_EP_LAP_COACH, "lap_coach")                                     \
 	X(SRV_EP_OTHER, "other")
 
 enum srv_ep {
@@ -119,5 +120,10 @@ void srv__api_get(struct srv_api *a, enum srv_ep ep, int64_t id,
  * removes) through its own store handle; r is initialised here. */
 void srv__api_import(struct srv_api *a, const char *path,
 		     struct srv_reply *r);
+
+/* GET /laps/{id}/coach (api_coach.c): st is the API's read handle,
+ * used under mu; r is initialised here. */
+void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
+		    srv_arg_fn arg, void *ctx, struct srv_reply *r);
 
 #endif /* TB_SERVER_API_INT_H */
