@@ -142,7 +142,9 @@ static void train_usage(FILE *out)
 		"       held out for the evaluation\n"
 		"  --drivers N     drivers per track and class (default 16)\n"
 		"  --max-tracks N  training circuits at most (default all)\n"
-		"  --rounds N      boosting rounds per model (default 200)\n");
+		"  --rounds N      boosting rounds per classifier (default "
+		"200; the\n"
+		"                  regressor takes half as many)\n");
 }
 
 struct train_opt {
@@ -191,6 +193,7 @@ static int train_run(const struct train_opt *o, const struct tracks *tr,
 	struct coach_train_opt to;
 	coach_train_opt_default(&to);
 	to.rounds = (int)o->rounds;
+	to.reg_rounds = to.rounds / 2 > 0 ? to.rounds / 2 : 1;
 	if (coach_synth_build(&s, &dtr, &err) != TB_OK ||
 	    coach_synth_build(&h, &dte, &err) != TB_OK) {
 		rc = cli_fail("train", &err);
@@ -216,12 +219,14 @@ static int train_run(const struct train_opt *o, const struct tracks *tr,
 			  "%zu corners (seed %llu)\n"
 			  "held-out: %zu circuits never seen in training,"
 			  " other drivers (seed %llu)\n"
-			  "time: data %.1f s, training %.1f s (%d rounds, "
+			  "time: data %.1f s, training %.1f s (classifiers "
+			  "%d rounds depth %d, regressor %d rounds depth %d, "
 			  "%d threads)\n\n",
 			  tr->n, o->drivers, dtr.n,
 			  (unsigned long long)TRAIN_SEED, te->n,
 			  (unsigned long long)TEST_SEED, (t1 - t0) / 1e9,
-			  (t2 - t1) / 1e9, to.rounds, to.nthread) != TB_OK ||
+			  (t2 - t1) / 1e9, to.rounds, to.depth, to.reg_rounds,
+			  to.reg_depth, to.nthread) != TB_OK ||
 	    coach_eval_report(&ev, &rep, &err) != TB_OK) {
 		rc = cli_fail("train", &err);
 		goto out;

@@ -166,9 +166,12 @@ enum tb_status coach_synth_build(const struct coach_synth *s,
 struct coach_model;
 
 struct coach_train_opt {
-	int rounds;  /* boosting rounds per model, e.g. 200 */
-	int depth;   /* tree depth */
-	int nthread; /* 2 */
+	int rounds; /* boosting rounds per classifier, e.g. 200 */
+	int depth;  /* classifier tree depth */
+	int reg_rounds, reg_depth; /* the regressor's: smaller, as exact
+				      SHAP costs rounds x leaves x depth^2
+				      per corner at inference */
+	int nthread;		   /* 2 */
 	uint64_t seed;
 };
 void coach_train_opt_default(struct coach_train_opt *o);

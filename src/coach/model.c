@@ -27,6 +27,8 @@ void coach_train_opt_default(struct coach_train_opt *o)
 {
 	o->rounds = 200;
 	o->depth = 6;
+	o->reg_rounds = 100;
+	o->reg_depth = 4;
 	o->nthread = 2;
 	o->seed = 7;
 }
@@ -97,7 +99,8 @@ static enum tb_status set_params(BoosterHandle h,
 				 bool classifier, struct tb_error *err)
 {
 	char depth[16], nth[16], seed[32];
-	snprintf(depth, sizeof(depth), "%d", o->depth);
+	snprintf(depth, sizeof(depth), "%d",
+		 classifier ? o->depth : o->reg_depth);
 	snprintf(nth, sizeof(nth), "%d", o->nthread);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)o->seed);
 	const char *kv[][2] = {
@@ -137,7 +140,8 @@ static enum tb_status train_one(DMatrixHandle dm, const float *label, size_t n,
 	if (XGBoosterCreate(&dm, 1, &h))
 		return xgb_fail(err, "booster");
 	enum tb_status st = set_params(h, o, classifier, err);
-	for (int it = 0; it < o->rounds && st == TB_OK; it++)
+	int rounds = classifier ? o->rounds : o->reg_rounds;
+	for (int it = 0; it < rounds && st == TB_OK; it++)
 		if (XGBoosterUpdateOneIter(h, it, dm))
 			st = xgb_fail(err, "training");
 	if (st != TB_OK) {
@@ -159,7 +163,8 @@ enum tb_status coach_train(const struct coach_dataset *d,
 		return tb_fail(err, TB_ERR_ARG,
 			       "coach train: %zu rows (at least 10 needed)",
 			       d ? d->n : 0);
-	if (o->rounds < 1 || o->depth < 1 || o->nthread < 1)
+	if (o->rounds < 1 || o->depth < 1 || o->nthread < 1 ||
+	    o->reg_rounds < 1 || o->reg_depth < 1)
 		return tb_fail(err, TB_ERR_ARG, "coach train: bad options");
 	struct coach_model *m = tb_calloc(1, sizeof(*m));
 	float *label = tb_malloc(d->n * sizeof(float));
