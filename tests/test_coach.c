@@ -240,6 +240,88 @@ static void test_lap_advice(void **state)
 	ana_track_release(&t);
 }
 
+/* Cross-class: a GT3 lap and an F1 lap of drivers using the same share
+ * of their car's grip, each against its class limit lap on its own
+ * path, get comparable technique shares although their speeds differ;
+ * the text splits the lap-time difference into car and drivers. */
+static void cross_lap(const struct ana_track *t, enum tb_car_class cls,
+		      double skill, const struct coach_model *m,
+		      struct coach_lap_result *r, double *min_kmh)
+{
+	struct sim_car car;
+	struct tb_error err;
+	assert_int_equal(sim_car_class(cls, &car, &err), TB_OK);
+	struct sim_driver d;
+	memset(&d, 0, sizeof(d));
+	d.skill = skill;
+	struct tb_lap lap;
+	tb_lap_init(&lap);
+	assert_int_equal(sim_driver_lap(t, &car, &d, 60, &lap, NULL, &err),
+			 TB_OK);
+	struct ana_grid g, lim;
+	assert_int_equal(ana_grid_from_lap(&lap, NULL, 1.0, &g, &err), TB_OK);
+	double limit_s = NAN;
+	if (coach_limit_grid(&lap, cls, &lim, &limit_s, &err) != TB_OK)
+		fail_msg("limit: %s", err.msg);
+	const struct ana_grid *refs[] = {&lim};
+	struct ana_corners cs;
+	assert_int_equal(ana_corners_find(NULL, refs, 1, &cs, &err), TB_OK);
+	if (coach_lap(m, &g, &lim, &cs, 0, NAN, r, &err) != TB_OK)
+		fail_msg("coach: %s", err.msg);
+	*min_kmh = 1e9;
+	for (size_t k = 0; k < r->n; k++)
+		if (r->c[k].lap.min_kmh < *min_kmh)
+			*min_kmh = r->c[k].lap.min_kmh;
+	ana_grid_release(&g);
+	ana_grid_release(&lim);
+	tb_lap_release(&lap);
+}
+
+static void test_cross_class(void **state)
+{
+	(void)state;
+	struct ana_track t;
+	struct tb_error err;
+	assert_int_equal(sim_track_builtin("club", &t, &err), TB_OK);
+	struct coach_model *m = shipped();
+	struct coach_lap_result *a = malloc(sizeof(*a));
+	struct coach_lap_result *b = malloc(sizeof(*b));
+	double va, vb;
+	cross_lap(&t, TB_CLASS_GT3, 0.92, m, a, &va);
+	cross_lap(&t, TB_CLASS_F1, 0.92, m, b, &vb);
+	struct tb_buf txt;
+	tb_buf_init(&txt, 1 << 16);
+	assert_int_equal(
+	    coach_cross_text(a, TB_CLASS_GT3, b, TB_CLASS_F1, &txt, &err),
+	    TB_OK);
+	printf("%.*s", (int)txt.len, (const char *)txt.data);
+	printf("slowest corner: GT3 %.0f km/h, F1 %.0f km/h\n", va, vb);
+	/* the cars differ (the F1 car corners much faster) ... */
+	assert_true(vb > va);
+	assert_true(b->ref_s < a->ref_s - 5);
+	/* ... the technique does not: same share within 5 points */
+	for (int k = 0; k < 3; k++) {
+		if (!(fabs(a->grip_share[k] - b->grip_share[k]) < 0.05))
+			fail_msg("share %d: GT3 %.3f, F1 %.3f", k,
+				 a->grip_share[k], b->grip_share[k]);
+		assert_true(a->grip_share[k] < 1.0);
+	}
+	assert_non_null(strstr((char *)txt.data, "the car"));
+	assert_non_null(strstr((char *)txt.data, "the drivers"));
+	/* a lap without positions has no limit lap */
+	struct tb_lap bare;
+	tb_lap_init(&bare);
+	struct ana_grid g;
+	assert_int_equal(coach_limit_grid(&bare, TB_CLASS_F1, &g, NULL, &err),
+			 TB_ERR_ARG);
+	assert_non_null(strstr(err.msg, "positions"));
+	tb_buf_release(&txt);
+	free(a);
+	free(b);
+	coach_model_destroy(m);
+	ana_track_release(&t);
+}
+
 /* Model files: missing, truncated, foreign, another version. */
 static void test_bad_model(void **state)
 {
@@ -293,6 +375,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_model),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_lap_advice),
+	    cmocka_unit_test(test_cross_class),
 	    cmocka_unit_test(test_held_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

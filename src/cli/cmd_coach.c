@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../coach/coach.h"
+#include "../sim/sim.h"
 #include "../store/store.h"
 
 #define COACH_STEP_M	 1.0
@@ -136,33 +137,40 @@ static int resolve_ref(struct store *st, const char *spec, int64_t session,
 
 static void coach_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: trailbrake coach LAP [--ref best|session-best|ID] "
-		"[--explain] [--json]\n"
-		"       trailbrake coach --session ID [--ref ...] [--json]\n"
-		"         [--save] [--model FILE] [--db URL]\n"
-		"       trailbrake coach --history DRIVER\n"
-		"  Rates the lap 0..100 (braking, entry, mid-corner, exit, "
-		"consistency,\n"
-		"  overall) against the reference and gives up to three "
-		"pieces of advice\n"
-		"  ranked by the time they are worth. --ref best: the "
-		"driver's own best\n"
-		"  clean lap (default), session-best, or any lap id (a pro "
-		"lap).\n"
-		"  --explain  the metrics and model outputs behind each "
-		"piece of advice\n"
-		"  --save     store the ratings with the session (skill "
-		"tracking);\n"
-		"             --history DRIVER lists them, oldest first\n"
-		"  --model    model file (default $TRAILBRAKE_MODEL, else "
-		"the shipped\n"
-		"             models/coach.tbm; rebuild with `trailbrake "
-		"train`)\n");
+	fprintf(
+	    out,
+	    "usage: trailbrake coach LAP [--ref best|session-best|ID|limit] "
+	    "[--class C]\n"
+	    "         [--explain] [--json]\n"
+	    "       trailbrake coach --session ID [--ref ...] [--json]\n"
+	    "         [--save] [--model FILE] [--db URL]\n"
+	    "       trailbrake coach --history DRIVER\n"
+	    "  Rates the lap 0..100 (braking, entry, mid-corner, exit, "
+	    "consistency,\n"
+	    "  overall) against the reference and gives up to three "
+	    "pieces of advice\n"
+	    "  ranked by the time they are worth. --ref best: the "
+	    "driver's own best\n"
+	    "  clean lap (default), session-best, or any lap id (a pro "
+	    "lap), or limit:\n"
+	    "  the physics limit lap of the car class (the session's, or "
+	    "--class\n"
+	    "  F1|LMH|GT3|Rally) on the lap's own path, so that laps of "
+	    "different\n"
+	    "  classes compare by the share of their grip they use.\n"
+	    "  --explain  the metrics and model outputs behind each "
+	    "piece of advice\n"
+	    "  --save     store the ratings with the session (skill "
+	    "tracking);\n"
+	    "             --history DRIVER lists them, oldest first\n"
+	    "  --model    model file (default $TRAILBRAKE_MODEL, else "
+	    "the shipped\n"
+	    "             models/coach.tbm; rebuild with `trailbrake "
+	    "train`)\n");
 }
 
 struct copt {
-	const char *db, *ref, *model, *history;
+	const char *db, *ref, *model, *history, *cls;
 	bool explain, json, save;
 	long session;
 };
@@ -256,6 +264,45 @@ static void print_result(const struct clap *lap, const struct clap *ref,
 	}
 }
 
+/* The class's physics limit lap on the lap's own path as the
+ * reference: the class from --class, else the session's. */
+static int limit_ref(struct store *st, const struct copt *o,
+		     const struct clap *lap, struct clap *ref)
+{
+	struct tb_error err;
+	tb_error_clear(&err);
+	enum tb_car_class cls = TB_CLASS_OTHER;
+	struct store_session_row srow;
+	if (o->cls) {
+		if (sim_class_by_name(o->cls, &cls) != TB_OK) {
+			fprintf(stderr,
+				"trailbrake coach: --class %s: F1, LMH, GT3 "
+				"or Rally\n",
+				o->cls);
+			return 2;
+		}
+	} else if (store_session_get(st, lap->row.session_id, &srow, NULL) ==
+		   TB_OK) {
+		cls = srow.info.car_class;
+	}
+	if (cls == TB_CLASS_OTHER) {
+		fprintf(stderr, "trailbrake coach: --ref limit: the session "
+				"names no car class; give --class\n");
+		return 2;
+	}
+	double limit_s = NAN;
+	if (coach_limit_grid(&lap->lap, cls, &ref->grid, &limit_s, &err) !=
+	    TB_OK) {
+		fprintf(stderr, "trailbrake coach: lap %" PRId64 ": %s\n",
+			lap->id, err.msg);
+		return 65;
+	}
+	ref->has_grid = true;
+	snprintf(ref->row.driver, sizeof(ref->row.driver), "%s limit",
+		 tb_car_class_name(cls));
+	return 0;
+}
+
 static int coach_one(struct store *st, const struct coach_model *m,
 		     const struct copt *o, int64_t lap_id, double sd_s,
 		     struct coach_lap_result *res, bool print)
@@ -265,13 +312,16 @@ static int coach_one(struct store *st, const struct coach_model *m,
 	tb_lap_init(&ref.lap);
 	int rc = load(st, lap_id, &lap);
 	int64_t ref_id = 0;
-	if (rc == 0)
-		rc = resolve_ref(st, o->ref, lap.row.session_id,
-				 lap.row.car_index, &ref_id);
-	if (rc == 0)
-		rc = load(st, ref_id, &ref);
+	bool limit = !strcmp(o->ref, "limit");
 	struct tb_error err;
 	tb_error_clear(&err);
+	if (rc == 0 && limit)
+		rc = limit_ref(st, o, &lap, &ref);
+	if (rc == 0 && !limit)
+		rc = resolve_ref(st, o->ref, lap.row.session_id,
+				 lap.row.car_index, &ref_id);
+	if (rc == 0 && !limit)
+		rc = load(st, ref_id, &ref);
 	if (rc == 0) {
 		const struct ana_grid *refs[] = {&ref.grid};
 		struct ana_corners cs;
@@ -369,6 +419,7 @@ static int parse(int argc, char **argv, struct copt *o, long *lap_id)
 	    {"json", no_argument, NULL, 'j'},
 	    {"save", no_argument, NULL, 'S'},
 	    {"history", required_argument, NULL, 'H'},
+	    {"class", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -401,6 +452,9 @@ static int parse(int argc, char **argv, struct copt *o, long *lap_id)
 			break;
 		case 'H':
 			o->history = optarg;
+			break;
+		case 'c':
+			o->cls = optarg;
 			break;
 		case 'h':
 			coach_usage(stdout);

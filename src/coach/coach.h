@@ -334,4 +334,28 @@ enum tb_status coach_lap(const struct coach_model *m,
 enum tb_status coach_lap_json(const struct coach_lap_result *r, bool explain,
 			      struct tb_buf *b, struct tb_error *err) TB_WUR;
 
+/* ------------------------------------------------------------------ */
+/* The class limit lap as a reference, and cross-class comparison. */
+
+/* The physics limit lap of class cls on the lap's own path: a track
+ * from the lap's positions (sim_track_from_xy), the class's car solved
+ * on it (sim_solve), sampled at 50 Hz and put on a 1 m grid like a
+ * recorded lap. *limit_s (optional) gets its lap time. TB_ERR_ARG for a
+ * lap without positions or an unknown class. out initialised here. */
+enum tb_status coach_limit_grid(const struct tb_lap *lap,
+				enum tb_car_class cls, struct ana_grid *out,
+				double *limit_s, struct tb_error *err) TB_WUR;
+
+/* Two laps of different classes on the same track, each coached
+ * against its own class limit lap (a, b from coach_lap with that
+ * reference): their technique shares side by side, and which part of
+ * the lap-time difference is the car (the limit laps' difference) and
+ * which the driver (each lap's gap to its own limit), as text appended
+ * to out. */
+enum tb_status coach_cross_text(const struct coach_lap_result *a,
+				enum tb_car_class cls_a,
+				const struct coach_lap_result *b,
+				enum tb_car_class cls_b, struct tb_buf *out,
+				struct tb_error *err) TB_WUR;
+
 #endif /* TB_COACH_H */
