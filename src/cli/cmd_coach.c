@@ -144,6 +144,8 @@ static void coach_usage(FILE *out)
 	    "         [--explain] [--json]\n"
 	    "       trailbrake coach --session ID [--ref ...] [--json]\n"
 	    "         [--save] [--model FILE] [--db URL]\n"
+	    "       trailbrake coach LAP --cross LAP2 [--class C] [--class2 "
+	    "C2]\n"
 	    "       trailbrake coach --history DRIVER\n"
 	    "  Rates the lap 0..100 (braking, entry, mid-corner, exit, "
 	    "consistency,\n"
@@ -158,6 +160,13 @@ static void coach_usage(FILE *out)
 	    "  F1|LMH|GT3|Rally) on the lap's own path, so that laps of "
 	    "different\n"
 	    "  classes compare by the share of their grip they use.\n"
+	    "  --cross LAP2  both laps against their own class's limit "
+	    "lap: technique\n"
+	    "             shares side by side, the lap-time difference split "
+	    "into the\n"
+	    "             car's and the drivers' parts (--class / --class2 "
+	    "override\n"
+	    "             the sessions' classes)\n"
 	    "  --explain  the metrics and model outputs behind each "
 	    "piece of advice\n"
 	    "  --save     store the ratings with the session (skill "
@@ -170,7 +179,8 @@ static void coach_usage(FILE *out)
 }
 
 struct copt {
-	const char *db, *ref, *model, *history, *cls;
+	const char *db, *ref, *model, *history, *cls, *cls2;
+	long cross;
 	bool explain, json, save;
 	long session;
 };
@@ -266,19 +276,20 @@ static void print_result(const struct clap *lap, const struct clap *ref,
 
 /* The class's physics limit lap on the lap's own path as the
  * reference: the class from --class, else the session's. */
-static int limit_ref(struct store *st, const struct copt *o,
-		     const struct clap *lap, struct clap *ref)
+static int limit_ref(struct store *st, const char *cls_name,
+		     const struct clap *lap, struct clap *ref,
+		     enum tb_car_class *cls_out)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
 	enum tb_car_class cls = TB_CLASS_OTHER;
 	struct store_session_row srow;
-	if (o->cls) {
-		if (sim_class_by_name(o->cls, &cls) != TB_OK) {
+	if (cls_name) {
+		if (sim_class_by_name(cls_name, &cls) != TB_OK) {
 			fprintf(stderr,
-				"trailbrake coach: --class %s: F1, LMH, GT3 "
+				"trailbrake coach: class %s: F1, LMH, GT3 "
 				"or Rally\n",
-				o->cls);
+				cls_name);
 			return 2;
 		}
 	} else if (store_session_get(st, lap->row.session_id, &srow, NULL) ==
@@ -300,7 +311,65 @@ static int limit_ref(struct store *st, const struct copt *o,
 	ref->has_grid = true;
 	snprintf(ref->row.driver, sizeof(ref->row.driver), "%s limit",
 		 tb_car_class_name(cls));
+	if (cls_out)
+		*cls_out = cls;
 	return 0;
+}
+
+/* `coach LAP --cross LAP2`: each lap against its class's limit lap,
+ * the technique shares side by side, the car/driver split. */
+static int coach_cross(struct store *st, const struct coach_model *m,
+		       const struct copt *o, int64_t id_a, int64_t id_b)
+{
+	struct clap l[2], lim[2];
+	enum tb_car_class cls[2] = {TB_CLASS_OTHER, TB_CLASS_OTHER};
+	const char *names[2] = {o->cls, o->cls2};
+	int64_t ids[2] = {id_a, id_b};
+	struct coach_lap_result *r = calloc(2, sizeof(*r));
+	int rc = r ? 0 : 70;
+	memset(l, 0, sizeof(l));
+	memset(lim, 0, sizeof(lim));
+	for (int i = 0; i < 2; i++) {
+		tb_lap_init(&l[i].lap);
+		tb_lap_init(&lim[i].lap);
+	}
+	struct tb_error err;
+	tb_error_clear(&err);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		rc = load(st, ids[i], &l[i]);
+		if (rc == 0)
+			rc = limit_ref(st, names[i], &l[i], &lim[i], &cls[i]);
+		const struct ana_grid *refs[] = {&lim[i].grid};
+		struct ana_corners cs;
+		if (rc == 0 &&
+		    (ana_corners_find(NULL, refs, 1, &cs, &err) != TB_OK ||
+		     coach_lap(m, &l[i].grid, &lim[i].grid, &cs, 0, NAN, &r[i],
+			       &err) != TB_OK)) {
+			fprintf(stderr,
+				"trailbrake coach: lap %" PRId64 ": %s\n",
+				ids[i], err.msg);
+			rc = 65;
+		}
+	}
+	if (rc == 0) {
+		struct tb_buf b;
+		tb_buf_init(&b, 1 << 16);
+		if (coach_cross_text(&r[0], cls[0], &r[1], cls[1], &b, &err) !=
+		    TB_OK)
+			rc = cli_fail("coach", &err);
+		else
+			printf("lap %" PRId64 " (%s) and lap %" PRId64
+			       " (%s)\n%.*s",
+			       ids[0], l[0].row.driver, ids[1], l[1].row.driver,
+			       (int)b.len, (const char *)b.data);
+		tb_buf_release(&b);
+	}
+	for (int i = 0; i < 2; i++) {
+		clap_release(&l[i]);
+		clap_release(&lim[i]);
+	}
+	free(r);
+	return rc;
 }
 
 static int coach_one(struct store *st, const struct coach_model *m,
@@ -316,7 +385,7 @@ static int coach_one(struct store *st, const struct coach_model *m,
 	struct tb_error err;
 	tb_error_clear(&err);
 	if (rc == 0 && limit)
-		rc = limit_ref(st, o, &lap, &ref);
+		rc = limit_ref(st, o->cls, &lap, &ref, NULL);
 	if (rc == 0 && !limit)
 		rc = resolve_ref(st, o->ref, lap.row.session_id,
 				 lap.row.car_index, &ref_id);
@@ -420,6 +489,8 @@ static int parse(int argc, char **argv, struct copt *o, long *lap_id)
 	    {"save", no_argument, NULL, 'S'},
 	    {"history", required_argument, NULL, 'H'},
 	    {"class", required_argument, NULL, 'c'},
+	    {"class2", required_argument, NULL, 'C'},
+	    {"cross", required_argument, NULL, 'x'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -455,6 +526,14 @@ static int parse(int argc, char **argv, struct copt *o, long *lap_id)
 			break;
 		case 'c':
 			o->cls = optarg;
+			break;
+		case 'C':
+			o->cls2 = optarg;
+			break;
+		case 'x':
+			if (!cli_parse_long("coach", "--cross", optarg, 1,
+					    INT64_MAX, &o->cross))
+				return 2;
 			break;
 		case 'h':
 			coach_usage(stdout);
@@ -507,6 +586,8 @@ int cli_coach(int argc, char **argv)
 	struct coach_lap_result *r = malloc(sizeof(*r));
 	if (!r)
 		rc = 70;
+	else if (o.cross)
+		rc = coach_cross(st, m, &o, lap_id, o.cross);
 	else if (o.session)
 		rc = coach_session(st, m, &o);
 	else
