@@ -82,6 +82,7 @@ struct best_ctx {
 	int32_t ms;
 	int car; /* -1: any */
 	int64_t ids[SESSION_LAPS_MAX];
+	uint8_t cars[SESSION_LAPS_MAX];
 	size_t n_ids;
 };
 
@@ -90,8 +91,10 @@ static int pick(void *ctx, const struct store_lap_row *r)
 	struct best_ctx *b = ctx;
 	if (r->flags != 0 || r->lap_time_ms <= 0)
 		return 0;
-	if (b->n_ids < SESSION_LAPS_MAX)
+	if (b->n_ids < SESSION_LAPS_MAX) {
+		b->cars[b->n_ids] = r->car_index;
 		b->ids[b->n_ids++] = r->id;
+	}
 	if (b->car >= 0 && r->car_index != b->car)
 		return 0;
 	if (b->id == 0 || r->lap_time_ms < b->ms) {
@@ -421,6 +424,52 @@ static int coach_one(struct store *st, const struct coach_model *m,
 	return rc;
 }
 
+/* Per car of the session: the mean over corners of the standard
+ * deviation of the corner's loss against the reference over the car's
+ * clean laps (= of its segment time), NAN with fewer than two laps.
+ * ANA_CARS_MAX values, malloc'd; NULL when out of memory. */
+static double *consistency(struct store *st, const struct coach_model *m,
+			   const struct copt *o, const struct best_ctx *b,
+			   struct coach_lap_result *r)
+{
+	double *sd = malloc(ANA_CARS_MAX * sizeof(double));
+	double(*acc)[ANA_CORNERS_MAX][3] =
+	    calloc(ANA_CARS_MAX, sizeof(*acc)); /* n, sum, sum of squares */
+	if (!sd || !acc) {
+		free(sd);
+		free(acc);
+		return NULL;
+	}
+	for (size_t i = 0; i < b->n_ids; i++) {
+		if (coach_one(st, m, o, b->ids[i], NAN, r, false) != 0)
+			continue;
+		for (size_t k = 0; k < r->n; k++) {
+			double v = r->c[k].loss_s;
+			if (!isfinite(v))
+				continue;
+			acc[b->cars[i]][k][0] += 1;
+			acc[b->cars[i]][k][1] += v;
+			acc[b->cars[i]][k][2] += v * v;
+		}
+	}
+	for (size_t c = 0; c < ANA_CARS_MAX; c++) {
+		double sum = 0;
+		size_t n = 0;
+		for (size_t k = 0; k < ANA_CORNERS_MAX; k++) {
+			double nk = acc[c][k][0];
+			if (nk < 2)
+				continue;
+			double mean = acc[c][k][1] / nk;
+			double var = acc[c][k][2] / nk - mean * mean;
+			sum += sqrt(var > 0 ? var * nk / (nk - 1) : 0);
+			n++;
+		}
+		sd[c] = n ? sum / (double)n : NAN;
+	}
+	free(acc);
+	return sd;
+}
+
 /* Every clean lap of the session against the reference, the mistakes
  * that recur (detected on at least two laps at the same corner). */
 static int coach_session(struct store *st, const struct coach_model *m,
@@ -450,10 +499,14 @@ static int coach_session(struct store *st, const struct coach_model *m,
 	int count[ANA_CORNERS_MAX + 1][COACH_MK__COUNT];
 	memset(count, 0, sizeof(count));
 	size_t done = 0;
+	double *sd = rc == 0 ? consistency(st, m, o, b, r) : NULL;
+	if (rc == 0 && !sd)
+		rc = 70;
 	for (size_t i = 0; i < b->n_ids && rc == 0; i++) {
 		if (!o->json)
 			printf("%s", i ? "\n" : "");
-		if (coach_one(st, m, o, b->ids[i], NAN, r, true) != 0)
+		if (coach_one(st, m, o, b->ids[i], sd[b->cars[i]], r, true) !=
+		    0)
 			continue; /* said why; the other laps still count */
 		done++;
 		for (size_t k = 0; k < r->n_advice; k++)
@@ -472,6 +525,7 @@ static int coach_session(struct store *st, const struct coach_model *m,
 					       c, coach_mistake_name(k),
 					       count[c][k]);
 	}
+	free(sd);
 	free(b);
 	free(r);
 	return rc;

@@ -218,9 +218,19 @@ struct coach_pred {
 					       reference time of the corners
 					       without a detected mistake),
 					       split among the detected
-					       mistakes (p >= 0.5) by
-					       probability; 0 if none */
+					       mistakes (coach_pred_detected)
+					       by probability times their
+					       cause's SHAP share; 0 if none;
+					       a slow exit also takes the next
+					       corner's loss beyond the pace
+					       when that one has no mistake */
 };
+
+/* Whether mistake k counts as detected: its probability reaches
+ * COACH_P_THRESHOLD, or the probabilities of the mistakes of its cause
+ * add up to it and k is the most probable of them (one mistake per
+ * corner; alike mistakes share the evidence). */
+bool coach_pred_detected(const struct coach_pred *p, enum coach_mistake k);
 
 /* Predict for n corners (features in c[i].f, measured loss in
  * c[i].loss_s) into out[n]. */
@@ -342,9 +352,9 @@ enum tb_status coach_lap_json(const struct coach_lap_result *r, bool explain,
  * on it (sim_solve), sampled at 50 Hz and put on a 1 m grid like a
  * recorded lap. *limit_s (optional) gets its lap time. TB_ERR_ARG for a
  * lap without positions or an unknown class. out initialised here. */
-enum tb_status coach_limit_grid(const struct tb_lap *lap,
-				enum tb_car_class cls, struct ana_grid *out,
-				double *limit_s, struct tb_error *err) TB_WUR;
+enum tb_status coach_limit_grid(const struct tb_lap *lap, enum tb_car_class cls,
+				struct ana_grid *out, double *limit_s,
+				struct tb_error *err) TB_WUR;
 
 /* Two laps of different classes on the same track, each coached
  * against its own class limit lap (a, b from coach_lap with that

@@ -37,7 +37,7 @@ static void tally(const struct coach_row *r, const struct coach_pred *p,
 	for (int c = 0; c < COACH_CAUSE__COUNT; c++) {
 		bool yes = false;
 		for (int k = 0; k < COACH_MK__COUNT; k++)
-			yes |= p->p[k] >= COACH_P_THRESHOLD &&
+			yes |= coach_pred_detected(p, k) &&
 			       (int)coach_mistake_cause(k) == c;
 		e->cause[c].tp += yes && rc == c;
 		e->cause[c].fp += yes && rc != c;

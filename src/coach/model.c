@@ -232,10 +232,31 @@ static void split_causes(const float *f, double loss, struct coach_pred *p)
  * its own, loses beyond the pace: the speed missing down the straight
  * costs time until the next braking point, which the analysis books
  * to the next segment. i0..i1: one lap's corners in order. */
+bool coach_pred_detected(const struct coach_pred *p, enum coach_mistake k)
+{
+	if ((unsigned)k >= COACH_MK__COUNT || isnan(p->p[k]))
+		return false;
+	if (p->p[k] >= COACH_P_THRESHOLD)
+		return true;
+	/* mistakes of one cause can look alike (early braking and no
+	 * trail braking): their probabilities add up, and the most
+	 * probable of them stands for the cause */
+	enum coach_cause c = coach_mistake_cause(k);
+	double sum = 0;
+	for (int j = 0; j < COACH_MK__COUNT; j++) {
+		if (isnan(p->p[j]) || coach_mistake_cause(j) != c)
+			continue;
+		if (p->p[j] > p->p[k] || (p->p[j] == p->p[k] && j < (int)k))
+			return false;
+		sum += p->p[j];
+	}
+	return sum >= COACH_P_THRESHOLD;
+}
+
 static bool detected(const struct coach_pred *p)
 {
-	for (size_t k = 0; k < COACH_MK__COUNT; k++)
-		if (p->p[k] >= COACH_P_THRESHOLD)
+	for (int k = 0; k < COACH_MK__COUNT; k++)
+		if (coach_pred_detected(p, k))
 			return true;
 	return false;
 }
@@ -248,9 +269,8 @@ static bool slow_exit(enum coach_mistake k)
 
 static bool exit_detected(const struct coach_pred *p)
 {
-	for (size_t k = 0; k < COACH_MK__COUNT; k++)
-		if (p->p[k] >= COACH_P_THRESHOLD &&
-		    slow_exit((enum coach_mistake)k))
+	for (int k = 0; k < COACH_MK__COUNT; k++)
+		if (coach_pred_detected(p, k) && slow_exit(k))
 			return true;
 	return false;
 }
@@ -288,7 +308,7 @@ static void split_mistakes(const float *const *fv, const double *loss,
 		for (size_t k = 0; k < COACH_MK__COUNT; k++) {
 			double cs = p[i].cause_s[coach_mistake_cause(
 			    (enum coach_mistake)k)];
-			w[k] = p[i].p[k] >= COACH_P_THRESHOLD
+			w[k] = coach_pred_detected(&p[i], (enum coach_mistake)k)
 				   ? p[i].p[k] * (cs > 0 ? cs : 1e-3)
 				   : 0;
 			sum += w[k];
