@@ -140,7 +140,7 @@ static void train_usage(FILE *out)
 		"       csv_local_m); club, bh-2002, it-1922, mc-1929, "
 		"be-1925, hu-1986 are\n"
 		"       held out for the evaluation\n"
-		"  --drivers N     drivers per track and class (default 16)\n"
+		"  --drivers N     drivers per track and class (default 32)\n"
 		"  --max-tracks N  training circuits at most (default all)\n"
 		"  --rounds N      boosting rounds per classifier (default "
 		"200; the\n"
@@ -256,7 +256,7 @@ int cli_train(int argc, char **argv)
 	    {NULL, 0, NULL, 0}};
 	struct train_opt o = {.out = "models/coach.tbm",
 			      .report = "models/coach-report.txt",
-			      .drivers = 16,
+			      .drivers = 32,
 			      .rounds = 200};
 	char dirbuf[1024];
 	const char *data = getenv("TRAILBRAKE_DATA");
