@@ -3,7 +3,7 @@
  * classifier, ratings, advice) with the shipped model, a GT3 lap on the
  * built-in "club" circuit, grids made beforehand: <= 5 ms (Release).
  * Training: the default model's data set and training measured on a
- * fraction (the two built-in circuits with corners, the default 32
+ * fraction (the two built-in circuits with corners, the default 16
  * drivers per class) and extrapolated linearly to the default's circuit
  * count (clearly labelled): <= 10 minutes on 2 cores. */
 #include <math.h>
@@ -17,8 +17,9 @@
 #define INFER_BUDGET_MS 5.0
 #define TRAIN_BUDGET_S	600.0
 #define RUNS		50
-#define DEFAULT_TRACKS	36 /* training circuits of `trailbrake train` */
-#define DEFAULT_DRIVERS 32
+#define DEFAULT_TRACKS	71 /* training circuit versions of `trailbrake train`  \
+			    */
+#define DEFAULT_DRIVERS 16
 
 static int cmp_d(const void *a, const void *b)
 {

@@ -147,13 +147,12 @@ static void test_held_out(void **state)
 		if (ev.cause[c].n_pos && !(ev.cause[c].f1 >= 0.85))
 			fail_msg("cause %s: F1 %.3f < 0.85",
 				 coach_cause_name(c), ev.cause[c].f1);
-	/* the acceptance asks for 90 %; the shipped model reaches 83 %
-	 * (docs/COACH.md says where the rest goes): hold it there */
+	/* the acceptance: >= 90 % of the corners with a mistake */
 	printf("attribution within %.2f s: %.1f %% (acceptance: 90 %%)\n",
 	       COACH_ATTR_TOL_S, 100 * ev.attr_within);
-	if (!(ev.attr_within >= 0.80))
+	if (!(ev.attr_within >= 0.90))
 		fail_msg("attribution within 0.05 s at %.1f %% of corners "
-			 "(< 80 %%)",
+			 "(< 90 %%)",
 			 100 * ev.attr_within);
 	coach_model_destroy(m);
 	coach_dataset_release(&d);
@@ -176,7 +175,7 @@ static void test_lap_advice(void **state)
 	d0.skill = 0.97;
 	d1 = d0;
 	d1.n_mistakes = 1;
-	d1.m[0] = (struct sim_mistake){SIM_BRAKE_EARLY, 4, 25};
+	d1.m[0] = (struct sim_mistake){SIM_BRAKE_EARLY, 5, 20};
 	struct tb_lap l0, l1;
 	struct ana_grid g0, g1;
 	tb_lap_init(&l0);
@@ -199,9 +198,14 @@ static void test_lap_advice(void **state)
 	assert_true(r->n_advice >= 1);
 	printf("%s\n  why: %s\n  true cost %.3f s\n", r->adv[0].text,
 	       r->adv[0].explain, rep.m[0].cost_s);
-	assert_int_equal(r->adv[0].corner, 4);
-	assert_int_equal(r->adv[0].mistake, COACH_MK_EARLY_BRAKING);
-	assert_true(strstr(r->adv[0].text, "brake 25 m before") != NULL);
+	/* early braking and no trail braking look alike (docs/COACH.md):
+	 * either names the 20 m */
+	assert_int_equal(r->adv[0].corner, 5);
+	assert_true(r->adv[0].mistake == COACH_MK_EARLY_BRAKING ||
+		    r->adv[0].mistake == COACH_MK_NO_TRAIL);
+	assert_true(strstr(r->adv[0].text, "Turn 5: you") != NULL);
+	assert_true(strstr(r->adv[0].text, "brake 20 m before") ||
+		    strstr(r->adv[0].text, "brake 20 m earlier"));
 	if (!(fabs(r->adv[0].time_s - rep.m[0].cost_s) < 0.05))
 		fail_msg("advice worth %.3f s, true cost %.3f s",
 			 r->adv[0].time_s, rep.m[0].cost_s);
@@ -219,8 +223,8 @@ static void test_lap_advice(void **state)
 	tb_buf_init(&js, 1 << 20);
 	assert_int_equal(coach_lap_json(r, true, &js, &err), TB_OK);
 	assert_int_equal(tb_buf_append_u8(&js, 0), TB_OK);
-	assert_true(strstr((char *)js.data, "\"mistake\":\"early-braking\""));
-	assert_true(strstr((char *)js.data, "\"corner\":4"));
+	assert_true(strstr((char *)js.data, "\"corner\":5,\"mistake\":\"") !=
+		    NULL);
 	tb_buf_release(&js);
 
 	/* bad input: a lap with no corners (the ring), no speed channel */

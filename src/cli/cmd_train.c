@@ -15,7 +15,8 @@
 #include "../coach/coach.h"
 #include "../sim/sim.h"
 
-#define TRAIN_TRACKS_MAX 64
+#define TRAIN_TRACKS_MAX 96
+#define SHARP_SIGMA_M	 6.0 /* second smoothing of the training circuits */
 #define TRAIN_SEED	 20260401ull
 #define TEST_SEED	 99991ull
 
@@ -50,7 +51,8 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Load one circuit (built-in name or DIR/id.csv) into ts. */
-static bool add_track(struct tracks *ts, const char *dir, const char *id)
+static bool add_track(struct tracks *ts, const char *dir, const char *id,
+		      double sigma_m)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -63,7 +65,10 @@ static bool add_track(struct tracks *ts, const char *dir, const char *id)
 	} else {
 		char path[1024];
 		snprintf(path, sizeof(path), "%s/%s.csv", dir ? dir : ".", id);
-		st = sim_track_load_csv(path, NULL, t, &err);
+		struct sim_smooth sm = sim_smooth_default();
+		if (sigma_m > 0)
+			sm.sigma_m = sigma_m;
+		st = sim_track_load_csv(path, &sm, t, &err);
 	}
 	if (st != TB_OK) {
 		fprintf(stderr, "trailbrake train: track %s: %s\n", id,
@@ -71,6 +76,7 @@ static bool add_track(struct tracks *ts, const char *dir, const char *id)
 		return false;
 	}
 	snprintf(ts->name[ts->n], sizeof(ts->name[0]), "%s", id);
+	(void)sigma_m;
 	ts->n++;
 	return true;
 }
@@ -102,14 +108,21 @@ static int load_tracks(const char *dir, size_t max_tracks, struct tracks *train,
 			" built-in circuits only\n",
 			dir ? dir : "TRAILBRAKE_DATA unset");
 	qsort(ids, n, sizeof(ids[0]), cmp_str);
-	add_track(train, NULL, "oval");
-	add_track(test, NULL, "club");
+	add_track(train, NULL, "oval", 0);
+	add_track(test, NULL, "club", 0);
 	for (size_t i = 0; i < n; i++) {
 		if (is_held_out(ids[i]))
-			add_track(test, dir, ids[i]);
+			add_track(test, dir, ids[i], 0);
 		else if (!max_tracks || train->n < max_tracks)
-			add_track(train, dir, ids[i]);
+			add_track(train, dir, ids[i], 0);
 		free(ids[i]);
+	}
+	/* the same circuits smoothed less: tighter corners, as a recorded
+	 * path or the built-in circuits have them */
+	for (size_t i = 1, n0 = train->n; i < n0; i++) {
+		char id[40];
+		snprintf(id, sizeof(id), "%s", train->name[i]);
+		add_track(train, dir, id, SHARP_SIGMA_M);
 	}
 	return 0;
 }
@@ -140,7 +153,8 @@ static void train_usage(FILE *out)
 		"       csv_local_m); club, bh-2002, it-1922, mc-1929, "
 		"be-1925, hu-1986 are\n"
 		"       held out for the evaluation\n"
-		"  --drivers N     drivers per track and class (default 32)\n"
+		"  --drivers N     drivers per circuit, smoothing and class "
+		"(default 16)\n"
 		"  --max-tracks N  training circuits at most (default all)\n"
 		"  --rounds N      boosting rounds per classifier (default "
 		"200; the\n"
@@ -215,7 +229,8 @@ static int train_run(const struct train_opt *o, const struct tracks *tr,
 	}
 	if (tb_buf_printf(&rep,
 			  "trailbrake coach model: evaluation report\n"
-			  "training: %zu circuits x 4 classes x %ld drivers, "
+			  "training: %zu circuit versions (each file smoothed "
+			  "twice) x 4 classes x %ld drivers, "
 			  "%zu corners (seed %llu)\n"
 			  "held-out: %zu circuits never seen in training,"
 			  " other drivers (seed %llu)\n"
@@ -256,7 +271,7 @@ int cli_train(int argc, char **argv)
 	    {NULL, 0, NULL, 0}};
 	struct train_opt o = {.out = "models/coach.tbm",
 			      .report = "models/coach-report.txt",
-			      .drivers = 32,
+			      .drivers = 16,
 			      .rounds = 200};
 	char dirbuf[1024];
 	const char *data = getenv("TRAILBRAKE_DATA");
