@@ -17,8 +17,9 @@
 #define INFER_BUDGET_MS 5.0
 #define TRAIN_BUDGET_S	600.0
 #define RUNS		50
-#define DEFAULT_TRACKS	71 /* training circuit versions of `trailbrake train`  \
-			    */
+#define DEFAULT_TRACKS                                                         \
+	71 /* training circuit versions of `trailbrake train`                  \
+	    */
 #define DEFAULT_DRIVERS 16
 
 static int cmp_d(const void *a, const void *b)
