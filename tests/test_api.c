@@ -232,8 +232,8 @@ static void check_schema(const struct yn *root, const struct yn *schema,
 	if (items && json_is_array(v)) {
 		size_t n = json_array_size(v);
 		/* The first few, the last: enough to catch a wrong shape. */
-		for (size_t i = 0; i < n; i = i < 3 ? i + 1 : (i < n - 1 ?
-								n - 1 : n)) {
+		for (size_t i = 0; i < n;
+		     i = i < 3 ? i + 1 : (i < n - 1 ? n - 1 : n)) {
 			char w[256];
 			snprintf(w, sizeof(w), "%s[%zu]", where, i);
 			check_schema(root, items, json_array_get(v, i), w,
@@ -260,9 +260,10 @@ static void check_openapi(const struct yn *api, const char *tpl,
 			 tpl, code);
 	resp = yn_deref(api, resp);
 	const struct yn *schema = yn_get(
-		yn_get(yn_get(resp, "content"), "application/json"), "schema");
+	    yn_get(yn_get(resp, "content"), "application/json"), "schema");
 	if (!schema)
-		fail_msg("openapi: %s %s %d: no JSON schema", method, tpl, code);
+		fail_msg("openapi: %s %s %d: no JSON schema", method, tpl,
+			 code);
 	char where[160];
 	snprintf(where, sizeof(where), "%s %s %d", method, tpl, code);
 	check_schema(api, schema, body, where, 0);
@@ -346,17 +347,15 @@ static int setup(void **state)
 	assert_int_equal(lg_realistic_lap(&F.syn, 90.0, 42), TB_OK);
 	F.syn.lap_number = 1;
 	F.syn.sector_ms[0] = F.syn.sector_ms[1] = F.syn.sector_ms[2] = -1;
-	assert_int_equal(store_lap_put(st, F.syn_session, &F.syn, &F.syn_lap,
-				       &err),
-			 TB_OK);
+	assert_int_equal(
+	    store_lap_put(st, F.syn_session, &F.syn, &F.syn_lap, &err), TB_OK);
 	assert_int_equal(store_ref_put(st, F.syn_lap, "Test Driver",
 				       TB_CLASS_F1, "user", &err),
 			 TB_OK);
 
 	F.gen_session = 1; /* the first session of a fresh store */
-	assert_int_equal(store_laps_list(st, F.gen_session, on_lap_row, &F,
-					 &err),
-			 TB_OK);
+	assert_int_equal(
+	    store_laps_list(st, F.gen_session, on_lap_row, &F, &err), TB_OK);
 	for (size_t i = 0; i < F.n_gen_laps && F.n_timed < 8; i++)
 		if (F.gen_laps[i].flags == 0 && F.gen_laps[i].lap_time_ms > 0)
 			F.timed[F.n_timed++] = F.gen_laps[i].id;
@@ -403,8 +402,8 @@ static json_t *get_json(const char *path, const char *tpl, int want)
 }
 
 /* An error response: status, {"error","detail"} documented. */
-static void expect_error(const char *method, const char *path,
-			 const char *tpl, int want)
+static void expect_error(const char *method, const char *path, const char *tpl,
+			 int want)
 {
 	struct ah_resp r;
 	int st = ah_request(F.http, method, path, &r);
@@ -445,9 +444,9 @@ static void test_sessions(void **state)
 	/* newest first: the synthetic session starts a day ahead */
 	assert_int_equal(jint(json_array_get(ss, 0), "id"), F.syn_session);
 	assert_int_equal(jint(json_array_get(ss, 1), "id"), F.gen_session);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(ss, 0), "track")),
-			    "Synthetic \"Ring\"");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(ss, 0), "track")),
+	    "Synthetic \"Ring\"");
 	json_decref(j);
 
 	j = get_json("/api/v1/sessions?limit=1&offset=1", "/api/v1/sessions",
@@ -491,12 +490,11 @@ static void test_session(void **state)
 			best = F.gen_laps[i].lap_time_ms;
 	assert_int_equal(jint(j, "best_lap_ms"), best);
 	json_decref(j);
-	expect_error("GET", "/api/v1/sessions/999999",
-		     "/api/v1/sessions/{id}", 404);
+	expect_error("GET", "/api/v1/sessions/999999", "/api/v1/sessions/{id}",
+		     404);
 	expect_error("GET", "/api/v1/sessions/abc", "/api/v1/sessions/{id}",
 		     400);
-	expect_error("GET", "/api/v1/sessions/0", "/api/v1/sessions/{id}",
-		     400);
+	expect_error("GET", "/api/v1/sessions/0", "/api/v1/sessions/{id}", 400);
 	expect_error("PUT", path, "/api/v1/sessions/{id}", 405);
 }
 
@@ -518,11 +516,10 @@ static void test_session_laps(void **state)
 		if (w->lap_time_ms < 0)
 			assert_true(json_is_null(t));
 		else
-			assert_int_equal(json_integer_value(t),
-					 w->lap_time_ms);
+			assert_int_equal(json_integer_value(t), w->lap_time_ms);
 		for (int k = 0; k < 3; k++) {
 			json_t *s = json_array_get(
-				json_object_get(l, "sector_ms"), (size_t)k);
+			    json_object_get(l, "sector_ms"), (size_t)k);
 			if (w->sector_ms[k] < 0)
 				assert_true(json_is_null(s));
 			else
@@ -552,12 +549,11 @@ static void test_lap(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "channels")),
 			 __builtin_popcountll(w->chans));
 	json_decref(j);
-	snprintf(path, sizeof(path), "/api/v1/laps/%lld",
-		 (long long)F.syn_lap);
+	snprintf(path, sizeof(path), "/api/v1/laps/%lld", (long long)F.syn_lap);
 	j = get_json(path, "/api/v1/laps/{id}", 200);
 	assert_int_equal(jint(j, "lap_time_ms"), 90000);
-	assert_true(json_is_null(
-		json_array_get(json_object_get(j, "sector_ms"), 0)));
+	assert_true(
+	    json_is_null(json_array_get(json_object_get(j, "sector_ms"), 0)));
 	json_decref(j);
 	expect_error("GET", "/api/v1/laps/123456", "/api/v1/laps/{id}", 404);
 	expect_error("GET", "/api/v1/laps/-3", "/api/v1/laps/{id}", 400);
@@ -595,10 +591,10 @@ static void test_lap_channels(void **state)
 	for (size_t k = 0; k < json_array_size(chs); k++) {
 		json_t *c = json_array_get(chs, k);
 		enum tb_channel ch;
-		assert_int_equal(tb_channel_by_name(json_string_value(
-						    json_object_get(c, "name")),
-					    &ch),
-				 TB_OK);
+		assert_int_equal(
+		    tb_channel_by_name(
+			json_string_value(json_object_get(c, "name")), &ch),
+		    TB_OK);
 		size_t n;
 		double *v = values(c, &n);
 		assert_int_equal(n, F.syn.n);
@@ -652,10 +648,8 @@ static void test_lap_channels(void **state)
 	static const enum tb_channel mm[] = {TB_CH_SPEED, TB_CH_BRAKE,
 					     TB_CH_RPM};
 	for (size_t k = 0; k < 3; k++) {
-		double *v = values(json_array_get(json_object_get(j,
-								  "channels"),
-						  k),
-				   &n);
+		double *v = values(
+		    json_array_get(json_object_get(j, "channels"), k), &n);
 		assert_int_equal(n, 200);
 		double lo = INFINITY, hi = -INFINITY, wlo = INFINITY,
 		       whi = -INFINITY;
@@ -674,9 +668,9 @@ static void test_lap_channels(void **state)
 	json_decref(j);
 
 	static const char *const bad[] = {
-		"ch=nope",	 "ch=speed,,rpm", "from=10&to=5",
-		"max_points=0", "max_points=1",	 "max_points=x",
-		"from=abc",	 "format=xml",	  "to=nan"};
+	    "ch=nope",	    "ch=speed,,rpm", "from=10&to=5",
+	    "max_points=0", "max_points=1",  "max_points=x",
+	    "from=abc",	    "format=xml",    "to=nan"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(path, sizeof(path), "/api/v1/laps/%lld/channels?%s",
 			 id, bad[i]);
@@ -696,7 +690,7 @@ static void test_lap_channels_bin(void **state)
 	struct ah_resp r;
 	assert_int_equal(ah_get(F.http, path, &r), 200);
 	assert_non_null(
-		strstr(r.head, "Content-Type: application/octet-stream"));
+	    strstr(r.head, "Content-Type: application/octet-stream"));
 	const uint8_t *p = (const uint8_t *)r.body;
 	assert_true(r.body_len >= 24);
 	assert_memory_equal(p, "TBC1", 4);
@@ -718,7 +712,8 @@ static void test_lap_channels_bin(void **state)
 			assert_true(v == (float)F.syn.col[ch[k]][i]);
 		}
 	for (uint32_t i = 0; i < rows; i++)
-		assert_true(isnan(tb_ld_f32le(p + head + 4ull * (2 * rows + i))));
+		assert_true(
+		    isnan(tb_ld_f32le(p + head + 4ull * (2 * rows + i))));
 	ah_resp_free(&r);
 
 	snprintf(path, sizeof(path),
@@ -762,10 +757,10 @@ static void test_compare(void **state)
 		json_t *delta = json_object_get(l, "delta");
 		assert_true(json_is_array(delta));
 		json_t *speed =
-			json_object_get(json_object_get(l, "traces"), "speed");
+		    json_object_get(json_object_get(l, "traces"), "speed");
 		assert_int_equal(json_array_size(speed), jint(l, "n"));
-		double fin = json_number_value(
-			json_object_get(l, "delta_final_s"));
+		double fin =
+		    json_number_value(json_object_get(l, "delta_final_s"));
 		if (F.timed[i] == ref) {
 			assert_true(json_is_true(json_object_get(l, "is_ref")));
 			assert_true(fabs(fin) < 1e-9);
@@ -775,15 +770,15 @@ static void test_compare(void **state)
 		double sum = 0;
 		for (size_t k = 0; k < json_array_size(corners); k++) {
 			json_t *cl = json_array_get(
-				json_object_get(json_array_get(corners, k),
-						"laps"),
-				i);
+			    json_object_get(json_array_get(corners, k), "laps"),
+			    i);
 			assert_int_equal(jint(cl, "lap_id"), F.timed[i]);
 			sum += json_number_value(json_object_get(cl, "loss_s"));
 		}
 		size_t nd = json_array_size(delta);
-		double whole = json_number_value(json_array_get(delta, nd - 1)) -
-			       json_number_value(json_array_get(delta, 0));
+		double whole =
+		    json_number_value(json_array_get(delta, nd - 1)) -
+		    json_number_value(json_array_get(delta, 0));
 		if (fabs(sum - whole) > 1e-3)
 			fail_msg("lap %zu: corner losses %.6f, delta %.6f", i,
 				 sum, whole);
@@ -791,23 +786,22 @@ static void test_compare(void **state)
 	json_decref(j);
 
 	/* an explicit reference from outside the list */
-	snprintf(path, sizeof(path), "/api/v1/compare?laps=%lld&ref=%lld"
-				     "&step=2&ch=speed,rpm",
+	snprintf(path, sizeof(path),
+		 "/api/v1/compare?laps=%lld&ref=%lld"
+		 "&step=2&ch=speed,rpm",
 		 (long long)F.timed[0], (long long)F.timed[3]);
 	j = get_json(path, tpl, 200);
 	assert_int_equal(jint(j, "ref_lap_id"), F.timed[3]);
 	assert_int_equal(json_array_size(json_object_get(j, "laps")), 1);
-	json_t *tr = json_object_get(json_array_get(json_object_get(j, "laps"),
-						    0),
-				     "traces");
+	json_t *tr = json_object_get(
+	    json_array_get(json_object_get(j, "laps"), 0), "traces");
 	assert_int_equal(json_object_size(tr), 2);
 	json_decref(j);
 
 	expect_error("GET", "/api/v1/compare", tpl, 400);
 	expect_error("GET", "/api/v1/compare?laps=", tpl, 400);
 	expect_error("GET", "/api/v1/compare?laps=1,x", tpl, 400);
-	expect_error("GET", "/api/v1/compare?laps=1,2,3,4,5,6,7,8,9", tpl,
-		     400);
+	expect_error("GET", "/api/v1/compare?laps=1,2,3,4,5,6,7,8,9", tpl, 400);
 	expect_error("GET", "/api/v1/compare?laps=3&step=0", tpl, 400);
 	expect_error("GET", "/api/v1/compare?laps=3&ref=zz", tpl, 400);
 	expect_error("GET", "/api/v1/compare?laps=3&ch=nope", tpl, 400);
@@ -843,9 +837,9 @@ static void test_import(void **state)
 	uint8_t *file = tbt_read_file(gen2, &len);
 	assert_non_null(file);
 	struct ah_resp r;
-	assert_int_equal(ah_post(F.http, "/api/v1/import?name=gen2.pcap", file,
-				 len, &r),
-			 200);
+	assert_int_equal(
+	    ah_post(F.http, "/api/v1/import?name=gen2.pcap", file, len, &r),
+	    200);
 	json_t *j = json_loadb(r.body, r.body_len, 0, NULL);
 	assert_non_null(j);
 	check_openapi(F.api, tpl, "post", 200, j);
@@ -861,7 +855,7 @@ static void test_import(void **state)
 	json_t *ss = json_object_get(j, "sessions");
 	for (size_t i = 0; i < json_array_size(ss); i++)
 		found |= !strcmp(json_string_value(json_object_get(
-					 json_array_get(ss, i), "game")),
+				     json_array_get(ss, i), "game")),
 				 "F1 24");
 	assert_true(found);
 	json_decref(j);
@@ -1166,28 +1160,57 @@ static void test_static(void **state)
 	/* Only / is the page: other paths are not found. */
 	expect_error("GET", "/sessions", NULL, 404);
 	expect_error("POST", "/", NULL, 405);
-}
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sessions),
-	    cmocka_unit_test(test_session),
-	    cmocka_unit_test(test_session_laps),
-	    cmocka_unit_test(test_lap),
-	    cmocka_unit_test(test_lap_channels),
-	    cmocka_unit_test(test_lap_channels_bin),
-	    cmocka_unit_test(test_compare),
-	    cmocka_unit_test(test_refs),
-	    /* before test_import adds sessions */
-	    cmocka_unit_test(test_tracks),
-	    cmocka_unit_test(test_track),
-	    cmocka_unit_test(test_drivers),
-	    cmocka_unit_test(test_features),
-	    cmocka_unit_test(test_static),
-	    cmocka_unit_test(test_import),
-	    cmocka_unit_test(test_live),
-	    cmocka_unit_test(test_metrics),
-	};
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+	/* GET /laps/{id}/coach: ratings, corners and advice (the shipped
+	 * model) against the car's best lap; bad ref 400, unknown lap 404. */
+	static void test_lap_coach(void **state)
+	{
+		(void)state;
+		const char *tpl = "/api/v1/laps/{id}/coach";
+		char path[256];
+		snprintf(path, sizeof(path), "/api/v1/laps/%lld/coach?ref=%lld",
+			 (long long)F.timed[1], (long long)F.timed[0]);
+		json_t *j = get_json(path, tpl, 200);
+		json_t *ov =
+		    json_object_get(json_object_get(j, "ratings"), "overall");
+		assert_true(json_is_number(ov));
+		assert_true(json_number_value(ov) >= 0 &&
+			    json_number_value(ov) <= 100);
+		assert_true(json_array_size(json_object_get(j, "corners")) >=
+			    2);
+		assert_true(json_is_array(json_object_get(j, "advice")));
+		json_decref(j);
+		snprintf(path, sizeof(path), "/api/v1/laps/%lld/coach?ref=abc",
+			 (long long)F.timed[1]);
+		json_decref(get_json(path, tpl, 400));
+		json_decref(get_json("/api/v1/laps/999999/coach", tpl, 404));
+		snprintf(path, sizeof(path),
+			 "/api/v1/laps/%lld/coach?ref=999999",
+			 (long long)F.timed[1]);
+		json_decref(get_json(path, tpl, 404));
+	}
+
+	int main(void)
+	{
+		const struct CMUnitTest tests[] = {
+		    cmocka_unit_test(test_sessions),
+		    cmocka_unit_test(test_session),
+		    cmocka_unit_test(test_session_laps),
+		    cmocka_unit_test(test_lap),
+		    cmocka_unit_test(test_lap_channels),
+		    cmocka_unit_test(test_lap_channels_bin),
+		    cmocka_unit_test(test_compare),
+		    cmocka_unit_test(test_refs),
+		    cmocka_unit_test(test_lap_coach),
+		    /* before test_import adds sessions */
+		    cmocka_unit_test(test_tracks),
+		    cmocka_unit_test(test_track),
+		    cmocka_unit_test(test_drivers),
+		    cmocka_unit_test(test_features),
+		    cmocka_unit_test(test_static),
+		    cmocka_unit_test(test_import),
+		    cmocka_unit_test(test_live),
+		    cmocka_unit_test(test_metrics),
+		};
+		return cmocka_run_group_tests(tests, setup, teardown);
+	}

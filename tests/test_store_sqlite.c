@@ -5,6 +5,7 @@
  * newer schema, a file that is not a database, no orphan blobs. */
 #include "tb_test.h"
 
+#include <math.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -119,7 +120,7 @@ static void test_url_forms(void **state)
 	for (int i = 0; i < 3; i++) {
 		snprintf(url, sizeof(url), forms[i], path);
 		assert_int_equal(store_open(url, &st, &err), TB_OK);
-		assert_int_equal(store_schema_version(st), 5);
+		assert_int_equal(store_schema_version(st), 6);
 		store_close(st);
 	}
 	assert_int_equal(store_open("mysql://localhost/tb", &st, &err),
@@ -140,9 +141,9 @@ static void test_migrate_empty_file(void **state)
 	struct store *st;
 	struct tb_error err;
 	assert_int_equal(store_open(path, &st, &err), TB_OK);
-	assert_int_equal(store_schema_version(st), 5);
+	assert_int_equal(store_schema_version(st), 6);
 	store_close(st);
-	assert_int_equal(count_rows(path, "PRAGMA user_version"), 5);
+	assert_int_equal(count_rows(path, "PRAGMA user_version"), 6);
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM sqlite_schema"
 					  " WHERE name IN ('sessions', 'cars',"
 					  " 'laps', 'lap_data',"
@@ -230,6 +231,78 @@ static void test_no_orphans(void **state)
 	tb_lap_release(&lap);
 }
 
+/* The coach's ratings: stored per lap and reference (replaced, not
+ * duplicated), unknown stays unknown, listed by driver oldest first;
+ * an unknown lap is refused. */
+struct rating_seen {
+	size_t n;
+	struct store_rating_row last;
+};
+
+static int on_rating(void *ctx, const struct store_rating_row *r)
+{
+	struct rating_seen *seen = ctx;
+	seen->n++;
+	seen->last = *r;
+	return 0;
+}
+
+static void test_ratings(void **state)
+{
+	(void)state;
+	char path[512];
+	path_in(path, sizeof(path), "ratings.db");
+	struct store *st;
+	struct tb_error err;
+	assert_int_equal(store_open(path, &st, &err), TB_OK);
+	struct tb_session_info in;
+	memset(&in, 0, sizeof(in));
+	in.source_uid = 9;
+	int64_t sid, lid;
+	assert_int_equal(store_session_put(st, &in, &sid, &err), TB_OK);
+	struct tb_lap lap;
+	tb_lap_init(&lap);
+	struct tb_frame f;
+	tb_frame_clear(&f);
+	tb_frame_set(&f, TB_CH_SPEED, 50.0);
+	assert_int_equal(tb_lap_push(&lap, &f), TB_OK);
+	assert_int_equal(store_lap_put(st, sid, &lap, &lid, &err), TB_OK);
+	struct store_rating_row r;
+	memset(&r, 0, sizeof(r));
+	r.lap_id = lid;
+	r.ref_lap_id = lid;
+	snprintf(r.driver, sizeof(r.driver), "ANT");
+	r.lap_s = 93.669;
+	r.delta_s = 0.5;
+	for (int k = 0; k < STORE_RATINGS; k++)
+		r.rating[k] = 10.0 * k;
+	r.rating[4] = NAN;
+	assert_int_equal(store_rating_put(st, &r, &err), TB_OK);
+	r.rating[0] = 42;
+	assert_int_equal(store_rating_put(st, &r, &err), TB_OK);
+	struct rating_seen seen;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_ratings_list(st, "ANT", on_rating, &seen, &err),
+			 TB_OK);
+	const struct store_rating_row *got = &seen.last;
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(got->lap_id, lid);
+	assert_int_equal(got->session_id, sid);
+	assert_true(got->rating[0] == 42 && got->rating[3] == 30);
+	assert_true(isnan(got->rating[4]));
+	assert_true(got->lap_s == 93.669 && got->delta_s == 0.5);
+	assert_true(got->created_unix_ms > 0);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_ratings_list(st, "BOT", on_rating, &seen, &err),
+			 TB_OK);
+	assert_int_equal(seen.n, 0);
+	r.lap_id = lid + 100;
+	assert_int_equal(store_rating_put(st, &r, &err), TB_ERR_NOTFOUND);
+	store_close(st);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM ratings"), 1);
+	tb_lap_release(&lap);
+}
+
 int main(void)
 {
 	/* Before any other SQLite call: its allocations go through
@@ -249,6 +322,7 @@ int main(void)
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_garbage_file),
 	    cmocka_unit_test(test_no_orphans),
+	    cmocka_unit_test(test_ratings),
 	};
 	failed +=
 	    cmocka_run_group_tests_name("store sqlite", tests, NULL, NULL);

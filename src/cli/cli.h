@@ -23,6 +23,8 @@ int cli_openf1(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_sim(int argc, char **argv);
+int cli_train(int argc, char **argv);
+int cli_coach(int argc, char **argv);
 
 /* Parse a whole decimal integer in [lo, hi]; prints "trailbrake CMD:
  * --opt: ..." and returns false on anything else. */

@@ -21,6 +21,8 @@ static const struct {
 	{"analyze", cli_analyze, "a lap against a reference, corner by corner"},
 	{"compare", cli_compare, "laps' traces aligned by distance, as CSV"},
 	{"sim", cli_sim, "physics-limit lap of a car class on a track"},
+	{"coach", cli_coach, "rate a lap and give ranked advice"},
+	{"train", cli_train, "train the coach's models on synthetic drivers"},
 	{"check", cli_check, "read every stored lap back and verify it"},
 };
 

@@ -105,6 +105,10 @@ enum srv_ep srv__api_route(const char *url, int64_t *id, bool *bad_id)
 	if (strncmp(p, "sessions/", 9) == 0)
 		return route_id(p + 9, id, bad_id, SRV_EP_SESSION, "/laps",
 				SRV_EP_SESSION_LAPS);
+	if (strncmp(p, "laps/", 5) == 0 &&
+	    route_id(p + 5, id, bad_id, SRV_EP_LAP, "/coach",
+		     SRV_EP_LAP_COACH) == SRV_EP_LAP_COACH)
+		return SRV_EP_LAP_COACH;
 	if (strncmp(p, "laps/", 5) == 0)
 		return route_id(p + 5, id, bad_id, SRV_EP_LAP, "/channels",
 				SRV_EP_LAP_CHANNELS);
@@ -1177,6 +1181,9 @@ void srv__api_get(struct srv_api *a, enum srv_ep ep, int64_t id,
 		break;
 	case SRV_EP_REFS:
 		get_refs(a, r);
+		break;
+	case SRV_EP_LAP_COACH:
+		srv__api_coach(a->st, &a->mu, id, arg, ctx, r);
 		break;
 	default:
 		srv__reply_error(r, 404, "not found", "no such endpoint");

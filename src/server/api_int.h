@@ -62,6 +62,7 @@ size_t srv__json_fmt_num(char *out, double v);
 	X(SRV_EP_COMPARE, "compare")                                           \
 	X(SRV_EP_REFS, "refs")                                                 \
 	X(SRV_EP_IMPORT, "import")                                             \
+	X(SRV_EP_LAP_COACH, "lap_coach")                                       \
 	X(SRV_EP_LIVE, "live")                                                 \
 	X(SRV_EP_LIVE_CARS, "live_cars")                                       \
 	X(SRV_EP_TRACKS, "tracks")                                             \
@@ -76,7 +77,7 @@ enum srv_ep {
 #define SRV__X(id, name) id,
 	SRV_EP_LIST(SRV__X)
 #undef SRV__X
-	SRV_EP__COUNT
+	    SRV_EP__COUNT
 };
 
 const char *srv__ep_name(enum srv_ep ep);
@@ -91,9 +92,9 @@ bool srv__ep_is_post(enum srv_ep ep);
 /* ------------------------------------------------------------------ */
 /* Replies and the API context. */
 
-#define SRV_JSON_MAX (64u << 20)     /* largest response body */
-#define SRV_UPLOAD_MAX (256ull << 20) /* largest POST /import body */
-#define SRV_COMPARE_LAPS_MAX 8u	      /* laps in one comparison */
+#define SRV_JSON_MAX	     (64u << 20)    /* largest response body */
+#define SRV_UPLOAD_MAX	     (256ull << 20) /* largest POST /import body */
+#define SRV_COMPARE_LAPS_MAX 8u		    /* laps in one comparison */
 
 /* A response: status, content type (static string) and the body, whose
  * buffer the caller sends and releases. */
@@ -121,12 +122,11 @@ void srv__api_destroy(struct srv_api *a);
 
 /* Serve GET endpoint ep (not healthz/metrics/import) with the id from
  * the path; r is initialised here. */
-void srv__api_get(struct srv_api *a, enum srv_ep ep, int64_t id,
-		  srv_arg_fn arg, void *ctx, struct srv_reply *r);
+void srv__api_get(struct srv_api *a, enum srv_ep ep, int64_t id, srv_arg_fn arg,
+		  void *ctx, struct srv_reply *r);
 /* Import the uploaded file at path (a temporary file the caller
  * removes) through its own store handle; r is initialised here. */
-void srv__api_import(struct srv_api *a, const char *path,
-		     struct srv_reply *r);
+void srv__api_import(struct srv_api *a, const char *path, struct srv_reply *r);
 
 /* The store handle under the API's lock, for api_ui.c: every lock is
  * followed by one unlock on the same thread. */
@@ -143,7 +143,12 @@ enum srv_ep srv__ui_route(const char *p, int64_t *id, bool *bad_id);
 bool srv__ui_owns(enum srv_ep ep);
 /* Serve GET endpoint ep; url is the request's path (the driver's name
  * is its last segment, already percent-decoded); r initialised here. */
-void srv__ui_get(struct srv_api *a, enum srv_ep ep, int64_t id,
-		 const char *url, struct srv_reply *r);
+void srv__ui_get(struct srv_api *a, enum srv_ep ep, int64_t id, const char *url,
+		 struct srv_reply *r);
+
+/* GET /laps/{id}/coach (api_coach.c): st is the API's read handle,
+ * used under mu; r is initialised here. */
+void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
+		    srv_arg_fn arg, void *ctx, struct srv_reply *r);
 
 #endif /* TB_SERVER_API_INT_H */

@@ -5,6 +5,7 @@
  * any failure so a crash or error never leaves half a lap. */
 #include "store_int.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 
@@ -93,6 +94,17 @@ static const char *const migrations[] = {
 	" created_unix_ms INTEGER NOT NULL,"
 	" blob BLOB NOT NULL,"
 	" PRIMARY KEY (game, track, layout));",
+	/* 6: the coach's skill ratings of a lap, 0..100 (NULL unknown). */
+	"CREATE TABLE ratings ("
+	" lap_id INTEGER NOT NULL REFERENCES laps(id) ON DELETE CASCADE,"
+	" ref_lap_id INTEGER NOT NULL,"
+	" driver TEXT NOT NULL,"
+	" created_unix_ms INTEGER NOT NULL,"
+	" lap_s REAL, delta_s REAL,"
+	" braking REAL, entry REAL, mid REAL, exit REAL, consistency REAL,"
+	" overall REAL,"
+	" PRIMARY KEY (lap_id, ref_lap_id));"
+	"CREATE INDEX ratings_by_driver ON ratings (driver, created_unix_ms);",
 };
 /* clang-format on */
 
@@ -144,6 +156,8 @@ enum stmt {
 	S_REFS_LIST,
 	S_TRACK_PUT,
 	S_TRACK_GET,
+	S_RATING_PUT,
+	S_RATINGS_LIST,
 	S__COUNT
 };
 
@@ -227,6 +241,18 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_TRACK_GET] =
 		"SELECT n_points, step_m, length_m, created_unix_ms, blob"
 		" FROM tracks WHERE game = ?1 AND track = ?2 AND layout = ?3",
+	[S_RATING_PUT] =
+		"INSERT OR REPLACE INTO ratings (lap_id, ref_lap_id, driver,"
+		" created_unix_ms, lap_s, delta_s, braking, entry, mid, exit,"
+		" consistency, overall)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[S_RATINGS_LIST] =
+		"SELECT r.lap_id, l.session_id, r.ref_lap_id, r.driver,"
+		" r.created_unix_ms, r.lap_s, r.delta_s, r.braking, r.entry,"
+		" r.mid, r.exit, r.consistency, r.overall"
+		" FROM ratings r JOIN laps l ON l.id = r.lap_id"
+		" WHERE ?1 = '' OR r.driver = ?1"
+		" ORDER BY r.created_unix_ms, l.session_id, r.lap_id",
 };
 /* clang-format on */
 
@@ -1034,6 +1060,90 @@ static enum tb_status sq_track_get(struct store *st, enum tb_game game,
 	return db_fail(s, rc, err, "get track model");
 }
 
+static double col_num(sqlite3_stmt *q, int col)
+{
+	return sqlite3_column_type(q, col) == SQLITE_NULL
+		   ? NAN
+		   : sqlite3_column_double(q, col);
+}
+
+static int bind_num(sqlite3_stmt *q, int col, double v)
+{
+	return isfinite(v) ? sqlite3_bind_double(q, col, v)
+			   : sqlite3_bind_null(q, col);
+}
+
+static enum tb_status sq_rating_put(struct store *st,
+				    const struct store_rating_row *r,
+				    struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	sqlite3_stmt *q = s->stmt[S_LAP_EXISTS];
+	int rc = sqlite3_bind_int64(q, 1, r->lap_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	done(q);
+	if (rc == SQLITE_DONE)
+		return tb_fail(err, TB_ERR_NOTFOUND, "no lap %lld",
+			       (long long)r->lap_id);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, rc, err, "find lap");
+	q = s->stmt[S_RATING_PUT];
+	rc = sqlite3_bind_int64(q, 1, r->lap_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 2, r->ref_lap_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(q, 3, r->driver, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 4, tb_wall_ms());
+	if (rc == SQLITE_OK)
+		rc = bind_num(q, 5, r->lap_s);
+	if (rc == SQLITE_OK)
+		rc = bind_num(q, 6, r->delta_s);
+	for (int k = 0; k < STORE_RATINGS && rc == SQLITE_OK; k++)
+		rc = bind_num(q, 7 + k, r->rating[k]);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	done(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, rc, err, "store ratings");
+	return TB_OK;
+}
+
+static enum tb_status sq_ratings_list(struct store *st, const char *driver,
+				      store_rating_cb cb, void *ctx,
+				      struct tb_error *err)
+{
+	struct sqlite_store *s = from_base(st);
+	sqlite3_stmt *q = s->stmt[S_RATINGS_LIST];
+	int rc = sqlite3_bind_text(q, 1, driver ? driver : "", -1,
+				   SQLITE_STATIC);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(q);
+		if (rc != SQLITE_ROW)
+			break;
+		struct store_rating_row r;
+		memset(&r, 0, sizeof(r));
+		r.lap_id = sqlite3_column_int64(q, 0);
+		r.session_id = sqlite3_column_int64(q, 1);
+		r.ref_lap_id = sqlite3_column_int64(q, 2);
+		copy_text(r.driver, sizeof(r.driver), q, 3);
+		r.created_unix_ms = sqlite3_column_int64(q, 4);
+		r.lap_s = col_num(q, 5);
+		r.delta_s = col_num(q, 6);
+		for (int k = 0; k < STORE_RATINGS; k++)
+			r.rating[k] = col_num(q, 7 + k);
+		if (cb(ctx, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, rc, err, "list ratings");
+	return TB_OK;
+}
+
 const struct store_ops store__sqlite_ops = {
     .version = STORE_OPS_VERSION,
     .scheme = "sqlite",
@@ -1054,4 +1164,6 @@ const struct store_ops store__sqlite_ops = {
     .track_put = sq_track_put,
     .track_get = sq_track_get,
     .lap_row_get = sq_lap_row_get,
+    .rating_put = sq_rating_put,
+    .ratings_list = sq_ratings_list,
 };

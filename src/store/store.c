@@ -170,8 +170,8 @@ enum tb_status store_batch_begin(struct store *st, struct tb_error *err)
 	if (!st)
 		return tb_fail(err, TB_ERR_ARG, "store: batch: NULL store");
 	if (st->ops->version < 2 || !st->ops->batch_begin)
-		return tb_fail(err, TB_ERR_UNSUPPORTED,
-			       "store: %s: no batches", st->ops->scheme);
+		return tb_fail(err, TB_ERR_UNSUPPORTED, "store: %s: no batches",
+			       st->ops->scheme);
 	return st->ops->batch_begin(st, err);
 }
 
@@ -234,8 +234,8 @@ enum tb_status store_track_put(struct store *st,
 
 enum tb_status store_track_get(struct store *st, enum tb_game game,
 			       const char *track, const char *layout,
-			       struct store_track_row *row,
-			       struct tb_buf *blob, struct tb_error *err)
+			       struct store_track_row *row, struct tb_buf *blob,
+			       struct tb_error *err)
 {
 	if (!st || !blob)
 		return tb_fail(err, TB_ERR_ARG,
@@ -245,4 +245,30 @@ enum tb_status store_track_get(struct store *st, enum tb_game game,
 			       "store: %s: no track models", st->ops->scheme);
 	return st->ops->track_get(st, game, track ? track : "",
 				  layout ? layout : "", row, blob, err);
+}
+
+enum tb_status store_rating_put(struct store *st,
+				const struct store_rating_row *r,
+				struct tb_error *err)
+{
+	if (!st || !r)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: rating_put: NULL argument");
+	if (st->ops->version < 4 || !st->ops->rating_put)
+		return tb_fail(err, TB_ERR_UNSUPPORTED, "store: %s: no ratings",
+			       st->ops->scheme);
+	return st->ops->rating_put(st, r, err);
+}
+
+enum tb_status store_ratings_list(struct store *st, const char *driver,
+				  store_rating_cb cb, void *ctx,
+				  struct tb_error *err)
+{
+	if (!st || !cb)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: ratings_list: NULL argument");
+	if (st->ops->version < 4 || !st->ops->ratings_list)
+		return tb_fail(err, TB_ERR_UNSUPPORTED, "store: %s: no ratings",
+			       st->ops->scheme);
+	return st->ops->ratings_list(st, driver, cb, ctx, err);
 }

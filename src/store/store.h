@@ -68,6 +68,19 @@ typedef int (*store_session_cb)(void *ctx, const struct store_session_row *r);
 typedef int (*store_ref_cb)(void *ctx, const struct store_ref_row *r);
 typedef int (*store_lap_cb)(void *ctx, const struct store_lap_row *r);
 
+/* The coach's ratings of one lap against one reference, 0..100 (NAN
+ * unknown), in the coach's order: braking, entry, mid-corner, exit,
+ * consistency, overall. */
+#define STORE_RATINGS 6
+struct store_rating_row {
+	int64_t lap_id, session_id, ref_lap_id;
+	char driver[TB_NAME_MAX];
+	int64_t created_unix_ms; /* set by rating_put */
+	double lap_s, delta_s;	 /* lap time, lap - reference (s) */
+	double rating[STORE_RATINGS];
+};
+typedef int (*store_rating_cb)(void *ctx, const struct store_rating_row *r);
+
 /* The backend table. version lets fields be appended later. Every
  * function returns a status and fills err on failure. */
 struct store_ops {
@@ -120,6 +133,12 @@ struct store_ops {
 	enum tb_status (*lap_row_get)(struct store *st, int64_t lap_id,
 				      struct store_lap_row *row,
 				      struct tb_error *err);
+	enum tb_status (*rating_put)(struct store *st,
+				     const struct store_rating_row *r,
+				     struct tb_error *err);
+	enum tb_status (*ratings_list)(struct store *st, const char *driver,
+				       store_rating_cb cb, void *ctx,
+				       struct tb_error *err);
 };
 
 /* Every backend's handle starts with this base. */
@@ -210,5 +229,16 @@ enum tb_status store_track_get(struct store *st, enum tb_game game,
 			       struct store_track_row *row,
 			       struct tb_buf *blob,
 			       struct tb_error *err) TB_WUR;
+
+/* Store the coach's ratings of r->lap_id against r->ref_lap_id
+ * (replacing earlier ones of that pair; r copied, created_unix_ms set
+ * here). TB_ERR_NOTFOUND for an unknown lap. */
+enum tb_status store_rating_put(struct store *st,
+				const struct store_rating_row *r,
+				struct tb_error *err) TB_WUR;
+/* Ratings of driver (NULL or "" = everyone), oldest first. */
+enum tb_status store_ratings_list(struct store *st, const char *driver,
+				  store_rating_cb cb, void *ctx,
+				  struct tb_error *err) TB_WUR;
 
 #endif /* TB_STORE_H */

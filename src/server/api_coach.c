@@ -1,0 +1,189 @@
+/* api_coach.c - GET /api/v1/laps/{id}/coach[?ref=best|session-best|ID]:
+ * the coach's ratings, per-corner losses, attributions and mistake
+ * probabilities and the ranked advice of a stored lap (coach.h's JSON).
+ * 404 for an unknown lap or reference, 400 for a malformed ref, 422 for
+ * a lap the coach cannot use (too short, no speed, another layout),
+ * 503 when no model file can be read. */
+#include "api_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analysis/analysis.h"
+#include "../coach/coach.h"
+
+#ifndef TB_DEFAULT_MODEL
+#define TB_DEFAULT_MODEL "models/coach.tbm"
+#endif
+
+struct best {
+	int64_t id;
+	int32_t ms;
+	int car; /* -1: any */
+};
+
+static int pick_best(void *ctx, const struct store_lap_row *r)
+{
+	struct best *b = ctx;
+	if (r->flags != 0 || r->lap_time_ms <= 0)
+		return 0;
+	if (b->car >= 0 && r->car_index != b->car)
+		return 0;
+	if (b->id == 0 || r->lap_time_ms < b->ms) {
+		b->id = r->id;
+		b->ms = r->lap_time_ms;
+	}
+	return 0;
+}
+
+static bool brake_binary(const struct tb_lap *lap)
+{
+	const double *b = lap->col[TB_CH_BRAKE];
+	if (!b)
+		return false;
+	for (size_t i = 0; i < lap->n; i++)
+		if ((lap->mask[i] & TB_CHBIT(TB_CH_BRAKE)) && b[i] != 0 &&
+		    b[i] != 1)
+			return false;
+	return true;
+}
+
+/* The reference's id from ?ref=, or 0 with r filled. */
+static int64_t ref_id(struct store *st, const char *spec,
+		      const struct store_lap_row *lap, struct srv_reply *r)
+{
+	if (!spec || !strcmp(spec, "best") || !strcmp(spec, "session-best")) {
+		struct best b = {0, 0,
+				 spec && !strcmp(spec, "session-best")
+				     ? -1
+				     : lap->car_index};
+		if (store_laps_list(st, lap->session_id, pick_best, &b, NULL) !=
+			TB_OK ||
+		    b.id == 0)
+			srv__reply_error(r, 422, "no reference",
+					 "no clean timed lap in the session");
+		return b.id;
+	}
+	char *end = NULL;
+	long long v = strtoll(spec, &end, 10);
+	if (!end || *end != '\0' || v <= 0) {
+		srv__reply_error(r, 400, "bad ref",
+				 "ref: best, session-best or a lap id");
+		return 0;
+	}
+	return v;
+}
+
+static bool grid_of(const struct tb_lap *lap, struct ana_grid *g)
+{
+	if (ana_grid_from_lap(lap, NULL, 1.0, g, NULL) != TB_OK)
+		return false;
+	if (brake_binary(lap))
+		g->src |= ANA_SRC_BRAKE_BINARY;
+	return true;
+}
+
+struct job {
+	struct tb_lap lap, ref;
+	struct store_lap_row lrow, rrow;
+	struct ana_grid gl, gr;
+	bool has_gl, has_gr;
+	struct coach_lap_result res;
+};
+
+static void job_release(struct job *j)
+{
+	tb_lap_release(&j->lap);
+	tb_lap_release(&j->ref);
+	if (j->has_gl)
+		ana_grid_release(&j->gl);
+	if (j->has_gr)
+		ana_grid_release(&j->gr);
+}
+
+/* Load the lap and its reference (under the store's lock). */
+static bool load(struct store *st, pthread_mutex_t *mu, int64_t id,
+		 const char *spec, struct job *j, struct srv_reply *r)
+{
+	struct tb_error err;
+	tb_error_clear(&err);
+	bool ok = false;
+	pthread_mutex_lock(mu);
+	enum tb_status s = store_lap_get(st, id, &j->lap, &j->lrow, &err);
+	if (s != TB_OK) {
+		srv__reply_error(r, s == TB_ERR_NOTFOUND ? 404 : 500,
+				 s == TB_ERR_NOTFOUND ? "no such lap"
+						      : "store error",
+				 err.msg);
+		goto out;
+	}
+	int64_t rid = ref_id(st, spec, &j->lrow, r);
+	if (rid == 0)
+		goto out;
+	s = store_lap_get(st, rid, &j->ref, &j->rrow, &err);
+	if (s != TB_OK) {
+		srv__reply_error(r, s == TB_ERR_NOTFOUND ? 404 : 500,
+				 s == TB_ERR_NOTFOUND ? "no such reference lap"
+						      : "store error",
+				 err.msg);
+		goto out;
+	}
+	ok = true;
+out:
+	pthread_mutex_unlock(mu);
+	return ok;
+}
+
+void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
+		    srv_arg_fn arg, void *ctx, struct srv_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct job *j = tb_calloc(1, sizeof(*j));
+	if (!j) {
+		srv__reply_error(r, 500, "out of memory", "coach");
+		return;
+	}
+	tb_lap_init(&j->lap);
+	tb_lap_init(&j->ref);
+	struct coach_model *m = NULL;
+	struct tb_error err;
+	tb_error_clear(&err);
+	const char *env = getenv("TRAILBRAKE_MODEL");
+	if (!load(st, mu, id, arg(ctx, "ref"), j, r))
+		goto out;
+	j->has_gl = grid_of(&j->lap, &j->gl);
+	j->has_gr = j->has_gl && grid_of(&j->ref, &j->gr);
+	if (!j->has_gr) {
+		srv__reply_error(r, 422, "unusable lap",
+				 "no time, distance or speed to put the lap "
+				 "on a distance grid");
+		goto out;
+	}
+	if (coach_model_load(env && *env ? env : TB_DEFAULT_MODEL, &m, &err) !=
+	    TB_OK) {
+		srv__reply_error(r, 503, "no coach model", err.msg);
+		goto out;
+	}
+	const struct ana_grid *refs[] = {&j->gr};
+	struct ana_corners cs;
+	if (ana_corners_find(NULL, refs, 1, &cs, &err) != TB_OK ||
+	    coach_lap(m, &j->gl, &j->gr, &cs, NAN, NAN, &j->res, &err) !=
+		TB_OK) {
+		srv__reply_error(r, 422, "unusable lap", err.msg);
+		goto out;
+	}
+	tb_buf_init(&r->body, SRV_JSON_MAX);
+	if (coach_lap_json(&j->res, true, &r->body, &err) != TB_OK) {
+		tb_buf_release(&r->body);
+		srv__reply_error(r, 500, "coach", err.msg);
+		goto out;
+	}
+	r->code = 200;
+	r->type = "application/json";
+out:
+	coach_model_destroy(m);
+	job_release(j);
+	tb_free(j);
+}
