@@ -1160,57 +1160,54 @@ static void test_static(void **state)
 	/* Only / is the page: other paths are not found. */
 	expect_error("GET", "/sessions", NULL, 404);
 	expect_error("POST", "/", NULL, 405);
+}
 
-	/* GET /laps/{id}/coach: ratings, corners and advice (the shipped
-	 * model) against the car's best lap; bad ref 400, unknown lap 404. */
-	static void test_lap_coach(void **state)
-	{
-		(void)state;
-		const char *tpl = "/api/v1/laps/{id}/coach";
-		char path[256];
-		snprintf(path, sizeof(path), "/api/v1/laps/%lld/coach?ref=%lld",
-			 (long long)F.timed[1], (long long)F.timed[0]);
-		json_t *j = get_json(path, tpl, 200);
-		json_t *ov =
-		    json_object_get(json_object_get(j, "ratings"), "overall");
-		assert_true(json_is_number(ov));
-		assert_true(json_number_value(ov) >= 0 &&
-			    json_number_value(ov) <= 100);
-		assert_true(json_array_size(json_object_get(j, "corners")) >=
-			    2);
-		assert_true(json_is_array(json_object_get(j, "advice")));
-		json_decref(j);
-		snprintf(path, sizeof(path), "/api/v1/laps/%lld/coach?ref=abc",
-			 (long long)F.timed[1]);
-		json_decref(get_json(path, tpl, 400));
-		json_decref(get_json("/api/v1/laps/999999/coach", tpl, 404));
-		snprintf(path, sizeof(path),
-			 "/api/v1/laps/%lld/coach?ref=999999",
-			 (long long)F.timed[1]);
-		json_decref(get_json(path, tpl, 404));
-	}
+/* GET /laps/{id}/coach: ratings, corners and advice (the shipped
+ * model) against the car's best lap; bad ref 400, unknown lap 404. */
+static void test_lap_coach(void **state)
+{
+	(void)state;
+	const char *tpl = "/api/v1/laps/{id}/coach";
+	char path[256];
+	snprintf(path, sizeof(path), "/api/v1/laps/%lld/coach?ref=%lld",
+		 (long long)F.timed[1], (long long)F.timed[0]);
+	json_t *j = get_json(path, tpl, 200);
+	json_t *ov = json_object_get(json_object_get(j, "ratings"), "overall");
+	assert_true(json_is_number(ov));
+	assert_true(json_number_value(ov) >= 0 && json_number_value(ov) <= 100);
+	assert_true(json_array_size(json_object_get(j, "corners")) >= 2);
+	assert_true(json_is_array(json_object_get(j, "advice")));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/api/v1/laps/%lld/coach?ref=abc",
+		 (long long)F.timed[1]);
+	json_decref(get_json(path, tpl, 400));
+	json_decref(get_json("/api/v1/laps/999999/coach", tpl, 404));
+	snprintf(path, sizeof(path), "/api/v1/laps/%lld/coach?ref=999999",
+		 (long long)F.timed[1]);
+	json_decref(get_json(path, tpl, 404));
+}
 
-	int main(void)
-	{
-		const struct CMUnitTest tests[] = {
-		    cmocka_unit_test(test_sessions),
-		    cmocka_unit_test(test_session),
-		    cmocka_unit_test(test_session_laps),
-		    cmocka_unit_test(test_lap),
-		    cmocka_unit_test(test_lap_channels),
-		    cmocka_unit_test(test_lap_channels_bin),
-		    cmocka_unit_test(test_compare),
-		    cmocka_unit_test(test_refs),
-		    cmocka_unit_test(test_lap_coach),
-		    /* before test_import adds sessions */
-		    cmocka_unit_test(test_tracks),
-		    cmocka_unit_test(test_track),
-		    cmocka_unit_test(test_drivers),
-		    cmocka_unit_test(test_features),
-		    cmocka_unit_test(test_static),
-		    cmocka_unit_test(test_import),
-		    cmocka_unit_test(test_live),
-		    cmocka_unit_test(test_metrics),
-		};
-		return cmocka_run_group_tests(tests, setup, teardown);
-	}
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sessions),
+	    cmocka_unit_test(test_session),
+	    cmocka_unit_test(test_session_laps),
+	    cmocka_unit_test(test_lap),
+	    cmocka_unit_test(test_lap_channels),
+	    cmocka_unit_test(test_lap_channels_bin),
+	    cmocka_unit_test(test_compare),
+	    cmocka_unit_test(test_refs),
+	    cmocka_unit_test(test_lap_coach),
+	    /* before test_import adds sessions */
+	    cmocka_unit_test(test_tracks),
+	    cmocka_unit_test(test_track),
+	    cmocka_unit_test(test_drivers),
+	    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_static),
+	    cmocka_unit_test(test_import),
+	    cmocka_unit_test(test_live),
+	    cmocka_unit_test(test_metrics),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
