@@ -20,10 +20,6 @@
 #define COACH_STEP_M	 1.0
 #define SESSION_LAPS_MAX 256
 
-#ifndef TB_DEFAULT_MODEL
-#define TB_DEFAULT_MODEL "models/coach.tbm"
-#endif
-
 struct clap {
 	int64_t id;
 	struct store_lap_row row;
@@ -176,9 +172,10 @@ static void coach_usage(FILE *out)
 	    "tracking);\n"
 	    "             --history DRIVER lists them, oldest first\n"
 	    "  --model    model file (default $TRAILBRAKE_MODEL, else "
-	    "the shipped\n"
-	    "             models/coach.tbm; rebuild with `trailbrake "
-	    "train`)\n");
+	    "the one built\n"
+	    "             into trailbrake from models/coach.tbm; "
+	    "rebuild with\n"
+	    "             `trailbrake train`)\n");
 }
 
 struct copt {
@@ -611,10 +608,7 @@ static int parse(int argc, char **argv, struct copt *o, long *lap_id)
 
 int cli_coach(int argc, char **argv)
 {
-	const char *env = getenv("TRAILBRAKE_MODEL");
-	struct copt o = {.db = cli_default_db(),
-			 .ref = "best",
-			 .model = env && *env ? env : TB_DEFAULT_MODEL};
+	struct copt o = {.db = cli_default_db(), .ref = "best", .model = NULL};
 	long lap_id = 0;
 	int rc = parse(argc, argv, &o, &lap_id);
 	if (rc != 0)
@@ -630,7 +624,7 @@ int cli_coach(int argc, char **argv)
 		store_close(hs);
 		return rc;
 	}
-	if (coach_model_load(o.model, &m, &err) != TB_OK)
+	if (coach_model_open(o.model, &m, &err) != TB_OK)
 		return cli_fail("coach", &err);
 	struct store *st = NULL;
 	if (store_open(o.db, &st, &err) != TB_OK) {

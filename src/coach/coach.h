@@ -203,6 +203,15 @@ enum tb_status coach_model_save(const struct coach_model *m, const char *path,
 				struct tb_error *err) TB_WUR;
 enum tb_status coach_model_load(const char *path, struct coach_model **out,
 				struct tb_error *err) TB_WUR;
+/* The model to use: the file path if it is given (non-NULL, not empty),
+ * else $TRAILBRAKE_MODEL if set, else the default model compiled into
+ * the binary (models/coach.tbm at build time). Errors as
+ * coach_model_load / coach_model_decode. */
+enum tb_status coach_model_open(const char *path, struct coach_model **out,
+				struct tb_error *err) TB_WUR;
+/* Where coach_model_open(path) reads from: the path, the environment's
+ * file, or "built-in". */
+const char *coach_model_source(const char *path);
 
 /* Model outputs for one corner. */
 struct coach_pred {

@@ -14,10 +14,6 @@
 #include "../analysis/analysis.h"
 #include "../coach/coach.h"
 
-#ifndef TB_DEFAULT_MODEL
-#define TB_DEFAULT_MODEL "models/coach.tbm"
-#endif
-
 struct best {
 	int64_t id;
 	int32_t ms;
@@ -150,7 +146,6 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
 	struct coach_model *m = NULL;
 	struct tb_error err;
 	tb_error_clear(&err);
-	const char *env = getenv("TRAILBRAKE_MODEL");
 	if (!load(st, mu, id, arg(ctx, "ref"), j, r))
 		goto out;
 	j->has_gl = grid_of(&j->lap, &j->gl);
@@ -161,8 +156,7 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
 				 "on a distance grid");
 		goto out;
 	}
-	if (coach_model_load(env && *env ? env : TB_DEFAULT_MODEL, &m, &err) !=
-	    TB_OK) {
+	if (coach_model_open(NULL, &m, &err) != TB_OK) {
 		srv__reply_error(r, 503, "no coach model", err.msg);
 		goto out;
 	}
