@@ -35,6 +35,18 @@ s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 db="$dir/tb.db"
 "$BIN" gen --cars 4 --laps 3 --out "$dir/demo.pcap" >/dev/null 2>&1
 "$BIN" import "$dir/demo.pcap" --db "$db" >/dev/null
+# The coach rates the demo session's first clean lap and stores it: the
+# driver page charts it (skipped when this build has no coach).
+coached=$("$BIN" laps 1 --db "$db" --csv |
+	awk -F, 'NR > 1 && $5 > 0 && $9 == "" { print $1; exit }')
+coached_driver=""
+if "$BIN" coach --help >/dev/null 2>&1; then
+	[ -n "$coached" ] || fail "no clean lap in the demo session"
+	"$BIN" coach "$coached" --save --db "$db" >"$dir/coach.txt" 2>&1 ||
+		fail "coach $coached --save: $(cat "$dir/coach.txt")"
+	coached_driver=$("$BIN" laps 1 --db "$db" --csv |
+		awk -F, -v id="$coached" '$1 == id { gsub(/"/, "", $3); print $3 }')
+fi
 import_file="$dir/forza.pcap"
 if [ -d "$DATA/f1-2026-testing-tracinginsights/practice3" ]; then
 	"$BIN" import "$DATA/f1-2026-testing-tracinginsights/practice3" \
@@ -69,6 +81,7 @@ curl -sf "http://127.0.0.1:$http/" | grep -q '<main id="app">' ||
 
 mkdir -p "$OUT"
 BASE="http://127.0.0.1:$http" ARTIFACTS="$OUT" TB_BIN="$BIN" \
+	COACHED_LAP="$coached" COACHED_DRIVER="$coached_driver" \
 	IMPORT_FILE="$import_file" DROP_FILE="$dir/dropped.pcap" UDP_PORT="$udp" CAPTURE="$dir/demo.pcap" \
 	WEB_DIR="$SRC/web" CHROMIUM="$CHROMIUM" \
 	node "$SRC/tests/web/ui.test.mjs" || fail "browser test (screenshots in $OUT)"

@@ -1098,6 +1098,91 @@ static void test_drivers(void **state)
 		     "/api/v1/drivers/{name}", 404);
 }
 
+/* /api/v1/drivers/{name} with spaces percent-encoded. */
+static void driver_path(const char *name, char *path, size_t n)
+{
+	char enc[120];
+	size_t e = 0;
+	for (const char *p = name; *p && e + 4 < sizeof(enc); p++) {
+		if (*p == ' ')
+			e += (size_t)snprintf(enc + e, sizeof(enc) - e, "%%20");
+		else
+			enc[e++] = *p;
+	}
+	enc[e] = '\0';
+	snprintf(path, n, "/api/v1/drivers/%s", enc);
+}
+
+/* A rating stored as `coach --save` stores it comes back in the
+ * driver's rating_history, documented, with its numbers; NAN is null. */
+static void test_driver_ratings(void **state)
+{
+	(void)state;
+	const struct store_lap_row *lap = NULL;
+	for (size_t k = 0; k < F.n_gen_laps && !lap; k++)
+		if (F.gen_laps[k].id == F.timed[1])
+			lap = &F.gen_laps[k];
+	assert_non_null(lap);
+	struct store_rating_row row;
+	memset(&row, 0, sizeof(row));
+	row.lap_id = lap->id;
+	row.session_id = lap->session_id;
+	row.ref_lap_id = F.timed[0];
+	snprintf(row.driver, sizeof(row.driver), "%s", lap->driver);
+	row.lap_s = 91.25;
+	row.delta_s = 0.75;
+	const double want[STORE_RATINGS] = {81, 72.5, 64, 90, NAN, 77};
+	memcpy(row.rating, want, sizeof(want));
+	struct store *st;
+	struct tb_error err;
+	assert_int_equal(store_open(F.db, &st, &err), TB_OK);
+	int64_t t0 = tb_wall_ms();
+	assert_int_equal(store_rating_put(st, &row, &err), TB_OK);
+	store_close(st);
+
+	char path[160];
+	driver_path(lap->driver, path, sizeof(path));
+	json_t *j = get_json(path, "/api/v1/drivers/{name}", 200);
+	json_t *h = json_object_get(j, "rating_history");
+	assert_int_equal(json_array_size(h), 1);
+	json_t *x = json_array_get(h, 0);
+	assert_int_equal(jint(x, "lap_id"), row.lap_id);
+	assert_int_equal(jint(x, "session_id"), row.session_id);
+	assert_int_equal(jint(x, "ref_lap_id"), row.ref_lap_id);
+	assert_true(jint(x, "created_unix_ms") >= t0 - 1000);
+	assert_float_equal(json_number_value(json_object_get(x, "lap_s")),
+			   91.25, 1e-9);
+	assert_float_equal(json_number_value(json_object_get(x, "delta_s")),
+			   0.75, 1e-9);
+	json_t *rt = json_object_get(x, "ratings");
+	const char *names[STORE_RATINGS] = {
+	    "braking", "entry", "mid-corner", "exit", "consistency", "overall"};
+	for (size_t k = 0; k < STORE_RATINGS; k++) {
+		json_t *v = json_object_get(rt, names[k]);
+		if (isnan(want[k])) {
+			assert_true(json_is_null(v));
+			continue;
+		}
+		assert_true(json_is_number(v));
+		assert_float_equal(json_number_value(v), want[k], 1e-9);
+	}
+	json_decref(j);
+	/* Another driver's profile does not show it. */
+	bool other = false;
+	for (size_t k = 0; k < F.n_gen_laps; k++) {
+		if (!strcmp(F.gen_laps[k].driver, lap->driver))
+			continue;
+		driver_path(F.gen_laps[k].driver, path, sizeof(path));
+		j = get_json(path, "/api/v1/drivers/{name}", 200);
+		assert_int_equal(
+		    json_array_size(json_object_get(j, "rating_history")), 0);
+		json_decref(j);
+		other = true;
+		break;
+	}
+	assert_true(other);
+}
+
 static void test_features(void **state)
 {
 	(void)state;
@@ -1203,6 +1288,7 @@ int main(void)
 	    cmocka_unit_test(test_tracks),
 	    cmocka_unit_test(test_track),
 	    cmocka_unit_test(test_drivers),
+	    cmocka_unit_test(test_driver_ratings),
 	    cmocka_unit_test(test_features),
 	    cmocka_unit_test(test_static),
 	    cmocka_unit_test(test_import),

@@ -17,6 +17,7 @@
 #define UI_MAP_POINTS	  1200u /* centre-line points sent for the map */
 #define UI_DRIVERS_MAX	  1024u
 #define UI_BEST_MAX	  256u	/* best laps listed for one driver */
+#define UI_RATINGS_MAX	  2000u /* newest ratings in a driver's history */
 #define UI_LEN_ROUND_M	  100.0 /* lap-length key, as `analyze` keys */
 
 /* ------------------------------------------------------------------ */
@@ -710,6 +711,59 @@ static void json_best(struct srv_json *j, const struct ui_best *b)
 	srv__json_obj_end(j);
 }
 
+/* The coach's stored ratings of one driver, newest UI_RATINGS_MAX kept
+ * in a ring (the store lists oldest first). Names in store.h's order. */
+static const char *const rating_names[STORE_RATINGS] = {
+    "braking", "entry", "mid-corner", "exit", "consistency", "overall"};
+
+struct ui_ratings {
+	struct store_rating_row *r; /* ring of UI_RATINGS_MAX */
+	size_t n;		    /* rows seen */
+};
+
+static int on_rating(void *ctx, const struct store_rating_row *row)
+{
+	struct ui_ratings *l = ctx;
+	l->r[l->n % UI_RATINGS_MAX] = *row;
+	l->n++;
+	return 0;
+}
+
+/* rating_history: [{lap_id, session_id, ref_lap_id, created_unix_ms,
+ * lap_s, delta_s, ratings {name: 0..100|null}}], oldest first. */
+static enum tb_status json_ratings(struct srv_api *a, const char *driver,
+				   struct srv_json *j, struct tb_error *err)
+{
+	struct ui_ratings l = {NULL, 0};
+	l.r = tb_malloc(UI_RATINGS_MAX * sizeof(*l.r));
+	if (!l.r)
+		return tb_fail(err, TB_ERR_NOMEM, "ratings: out of memory");
+	struct store *st = srv__api_store_lock(a);
+	enum tb_status rc = store_ratings_list(st, driver, on_rating, &l, err);
+	srv__api_store_unlock(a);
+	size_t first = l.n > UI_RATINGS_MAX ? l.n - UI_RATINGS_MAX : 0;
+	srv__json_arr(j);
+	for (size_t i = first; rc == TB_OK && i < l.n; i++) {
+		const struct store_rating_row *x = &l.r[i % UI_RATINGS_MAX];
+		srv__json_obj(j);
+		srv__json_kint(j, "lap_id", x->lap_id);
+		srv__json_kint(j, "session_id", x->session_id);
+		srv__json_kint(j, "ref_lap_id", x->ref_lap_id);
+		srv__json_kint(j, "created_unix_ms", x->created_unix_ms);
+		srv__json_knum(j, "lap_s", x->lap_s);
+		srv__json_knum(j, "delta_s", x->delta_s);
+		srv__json_key(j, "ratings");
+		srv__json_obj(j);
+		for (size_t k = 0; k < STORE_RATINGS; k++)
+			srv__json_knum(j, rating_names[k], x->rating[k]);
+		srv__json_obj_end(j);
+		srv__json_obj_end(j);
+	}
+	srv__json_arr_end(j);
+	tb_free(l.r);
+	return rc;
+}
+
 static void get_driver(struct srv_api *a, const char *url, struct srv_reply *r)
 {
 	const char *name = strrchr(url, '/') + 1;
@@ -750,12 +804,15 @@ static void get_driver(struct srv_api *a, const char *url, struct srv_reply *r)
 	for (size_t i = 0; i < d.n_best; i++)
 		json_best(&j, &d.best[i]);
 	srv__json_arr_end(&j);
-	/* Ratings come from the coach; none exists in this build. */
 	srv__json_key(&j, "rating_history");
-	srv__json_arr(&j);
-	srv__json_arr_end(&j);
+	rc = json_ratings(a, name, &j, &err);
 	srv__json_obj_end(&j);
 	tb_free(d.best);
+	if (rc != TB_OK) {
+		srv__json_release(&j);
+		reply_status(r, rc, &err);
+		return;
+	}
 	reply_json(r, &j);
 }
 

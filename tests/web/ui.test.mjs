@@ -1,9 +1,12 @@
 // Browser test of the web UI against a running `trailbrake serve` (see
 // tests/e2e_web.sh): every page loads without console or page errors, a
 // 5-lap overlay draws, one cursor moves every chart and the map marker,
-// the map heatmap colours, a real file imports with progress, and the
+// the map heatmap colours, the coach's ratings and advice show for a
+// lap (in a panel and per corner), the driver page charts the ratings
+// `coach --save` stored, a real file imports with progress, and the
 // live page updates while a capture replays (when the build has it).
-// Env: BASE, ARTIFACTS, TB_BIN, IMPORT_FILE, UDP_PORT, CAPTURE.
+// Env: BASE, ARTIFACTS, TB_BIN, IMPORT_FILE, UDP_PORT, CAPTURE,
+// COACHED_LAP, COACHED_DRIVER (empty without a coach).
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -147,6 +150,85 @@ try {
 	await shot('overlay');
 	noErrors('session page');
 
+	// The coach: a lap with advice against the reference, chosen among
+	// the selected laps by asking the API as the page does.
+	const feat = await page.evaluate(() =>
+		fetch('/api/v1/features').then((r) => r.json()));
+	if (!feat.coach) {
+		skipped++;
+		console.log('SKIP: coach panel (this build has no coach)');
+	} else {
+		const pick = await page.evaluate(async () => {
+			const ref = window.__tb.coach.ref;
+			const ids = [...document.querySelectorAll('#coachlap option')]
+				.map((o) => Number(o.value));
+			for (const id of ids) {
+				const c = await fetch(`/api/v1/laps/${id}/coach?ref=${ref}`)
+					.then((r) => r.json());
+				if (c.advice && c.advice.length) return { id, ref, c };
+			}
+			return { ids, ref };
+		});
+		check(pick.c, 'a selected lap has advice against the reference',
+			JSON.stringify(pick));
+		const requests = [];
+		page.on('request', (r) => {
+			if (/\/coach\b/.test(r.url())) requests.push(r.url());
+		});
+		await page.selectOption('#coachlap', String(pick.id));
+		await page.waitForFunction((id) => window.__tb.coach.lap === id &&
+			window.__tb.coach.ok, pick.id, { timeout: 30000 });
+		const advised = await page.$$eval('table.corners tbody tr', (rs) =>
+			rs.filter((r) => r.querySelector('td.advised')).map((r) => ({
+				corner: parseInt(r.cells[0].textContent, 10),
+				text: r.querySelector('td.advised').textContent,
+				worth: r.querySelector('td.advised').nextElementSibling
+					.textContent })));
+		const want = pick.c.advice;
+		check(advised.length === want.length && advised.every((a) => {
+			const m = /Turn (\d+)\b.*?(\d+\.\d+) s/.exec(a.text);
+			return m && Number(m[1]) === a.corner &&
+				want.some((w) => w.corner === a.corner &&
+					Math.abs(Number(a.worth) - w.time_s) < 0.006);
+		}), 'the corner table shows the advice, corner number and ' +
+			'seconds on the advised corners', JSON.stringify(advised));
+		const ratings = await page.$$eval('.rating', (rs) => rs.map((r) =>
+			[r.dataset.rating, r.querySelector('b').textContent]));
+		const nums = ratings.filter(([, v]) => v !== '—').map(([, v]) =>
+			Number(v));
+		check(ratings.length === 6 && nums.length >= 5 &&
+			nums.every((v) => v >= 0 && v <= 100) &&
+			Number(ratings.find(([k]) => k === 'overall')[1]) ===
+			Math.round(pick.c.ratings.overall),
+		'the ratings panel shows 0-100 numbers (overall as the API)',
+		JSON.stringify(ratings));
+		const ranked = await page.$$eval('ol.advice li', (ls) => ls.map(
+			(l) => ({ text: l.querySelector('.adv-text')?.textContent,
+				why: !!l.querySelector('details code') })));
+		check(ranked.length === want.length && ranked.every((r, i) =>
+			r.text === want[i].text && r.why),
+		'the ranked advice shows in order with its explain trace',
+		JSON.stringify(ranked));
+		// Back and forth: the answers come from the page's cache.
+		const other = await page.$$eval('#coachlap option', (o, id) =>
+			o.map((x) => x.value).find((v) => v !== String(id)), pick.id);
+		if (other) {
+			await page.selectOption('#coachlap', other);
+			await page.waitForFunction((id) => window.__tb.coach.lap === id,
+				Number(other));
+			await page.selectOption('#coachlap', String(pick.id));
+			await page.waitForFunction((id) => window.__tb.coach.lap === id,
+				pick.id);
+		}
+		check(requests.filter((u) => u.includes(`/laps/${pick.id}/`))
+			.length <= 1, 'coach output is fetched once per lap and ' +
+			'reference', JSON.stringify(requests));
+		await page.locator('ol.advice details').first().click();
+		await shot('coach');
+		await page.evaluate(() => window.scrollTo(0, 0));
+		noErrors('coach panel');
+	}
+
 	// Zoom: drag over the speed chart; the range refetches narrower.
 	{
 		const over = page.locator('.chart[data-channel="speed"] .u-over');
@@ -187,8 +269,12 @@ try {
 		check(n > 8 && delta.length === n && delta.every((p) => p > 100),
 			`an overlay of all ${n} valid laps draws, each with its delta`,
 			JSON.stringify(delta));
-		check(rows === 3 + (n - 1), 'the corner table has every lap but ' +
-			'the reference', `${rows} header cells`);
+		const coachCols = await page.evaluate(async () =>
+			(await fetch('/api/v1/features').then((r) => r.json())).coach
+				? 2 : 0);
+		check(rows === 3 + (n - 1) + coachCols, 'the corner table has ' +
+			'every lap but the reference (and the coach\'s advice)',
+		`${rows} header cells`);
 		await shot('overlay-all');
 		noErrors('overlay of every lap');
 	}
@@ -209,6 +295,26 @@ try {
 	const best = await page.$$eval('table tbody tr', (r) => r.length);
 	check(best > 0, 'driver profile lists best laps by track and car');
 	await shot('driver');
+	const coached = process.env.COACHED_DRIVER;
+	if (!coached) {
+		skipped++;
+		console.log('SKIP: rating history (no coach in this build)');
+	} else {
+		await open(`#/driver/${encodeURIComponent(coached)}`);
+		const hist = await page.evaluate(() => ({
+			rows: [...document.querySelectorAll('.ratings-table tbody tr')]
+				.map((r) => [...r.cells].map((c) => c.textContent.trim())),
+			points: window.__tb.history ? window.__tb.history.data[6]
+				.filter((v) => v != null).length : 0,
+		}));
+		const lapId = process.env.COACHED_LAP;
+		const row = hist.rows.find((r) => r[2] === lapId);
+		const overall = row ? Number(row[row.length - 1]) : NaN;
+		check(row && overall >= 0 && overall <= 100 && hist.points >= 1,
+			`the driver page charts the rating coach --save stored for ` +
+			`lap ${lapId}`, JSON.stringify(hist));
+		await shot('driver-ratings');
+	}
 	noErrors('drivers pages');
 
 	// Import a real file with progress; its session appears.
@@ -286,8 +392,6 @@ try {
 
 	// Live page.
 	await open('#/live');
-	const feat = await page.evaluate(() =>
-		fetch('/api/v1/features').then((r) => r.json()));
 	if (!feat.live) {
 		skipped++;
 		console.log('SKIP: live page update (this build has no ' +

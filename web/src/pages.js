@@ -1,5 +1,9 @@
-// Sessions list, file import with progress, and driver profiles.
+// Sessions list, file import with progress, and driver profiles (best
+// laps, the coach's rating history as a chart and a table).
+import uPlot from 'uplot';
 import { getJSON, fmtTime, esc } from './api.js';
+import { RATINGS } from './coach.js';
+import { COLORS } from './overlay.js';
 
 export async function sessionsPage(app) {
 	const [s, t] = await Promise.all([getJSON('/sessions?limit=200'),
@@ -127,8 +131,54 @@ export async function driversPage(app, name) {
 		b.best.lap_time_ms) : '—'}</td><td class="num">${b.n_laps}</td><td>${
 		b.best ? `<a href="#/session/${b.best.session_id}">session ${
 			b.best.session_id}</a>` : ''}</td></tr>`).join('')}</tbody>
-</table><h2>Rating history</h2>${d.rating_history.length
-	? `<ul>${d.rating_history.map((r) => `<li>${esc(JSON.stringify(r))}</li>`)
-		.join('')}</ul>`
-	: '<p class="muted">No ratings yet: the coach rates laps once it runs.</p>'}`;
+</table><h2>Rating history <small class="muted">${d.rating_history.length
+	} rated laps</small></h2>${d.rating_history.length
+	? '<div id="history" class="history"></div>' + historyTable(
+		d.rating_history)
+	: '<p class="muted">No ratings yet: <code>trailbrake coach LAP --save' +
+		'</code> stores them.</p>'}`;
+	if (d.rating_history.length)
+		historyChart(app.querySelector('#history'), d.rating_history);
+}
+
+const when = (ms) => new Date(ms).toISOString().slice(0, 16)
+	.replace('T', ' ');
+
+// The newest 20 ratings, newest first.
+function historyTable(h) {
+	const rows = h.slice(-20).reverse().map((x) => `<tr>
+<td>${when(x.created_unix_ms)}</td><td><a href="#/session/${
+	x.session_id}">session ${x.session_id}</a></td><td class="num">${
+	x.lap_id}</td><td class="num">${x.ref_lap_id}</td><td class="num">${
+	x.lap_s == null ? '—' : x.lap_s.toFixed(3)}</td><td class="num">${
+	x.delta_s == null ? '—' : `${x.delta_s > 0 ? '+' : ''}${
+		x.delta_s.toFixed(3)}`}</td>${RATINGS.map((k) => `<td class="num${
+	k === 'overall' ? ' overall' : ''}">${x.ratings[k] == null ? '—'
+	: Math.round(x.ratings[k])}</td>`).join('')}</tr>`).join('');
+	return `<table class="small ratings-table"><thead><tr><th>Rated (UTC)</th>
+<th>Session</th><th>Lap</th><th>Ref</th><th>Lap (s)</th><th>Δ (s)</th>${
+	RATINGS.map((k) => `<th>${esc(k)}</th>`).join('')}</tr></thead>
+<tbody>${rows}</tbody></table>`;
+}
+
+// Overall and each area, one point per rated lap in the order rated
+// (laps saved together share a time), dates on the axis.
+function historyChart(el, h) {
+	const xs = h.map((_, i) => i + 1);
+	const data = [xs, ...RATINGS.map((k) => h.map((x) => x.ratings[k]))];
+	const series = [{}, ...RATINGS.map((k, i) => ({ label: k,
+		stroke: k === 'overall' ? '#ffffff' : COLORS[i],
+		width: k === 'overall' ? 3 : 1.5, spanGaps: true,
+		points: { show: true, size: k === 'overall' ? 8 : 5 } }))];
+	const opts = { width: Math.min(1100, Math.max(480,
+		el.clientWidth || 900)), height: 260, series,
+	scales: { x: { time: false, range: [0.5, xs.length + 0.5] },
+		y: { range: [0, 100] } },
+	axes: [{ stroke: '#9aa4b2', grid: { stroke: '#262c36' },
+		incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+		values: (u, sp) => sp.map((v) => (Number.isInteger(v) && h[v - 1]
+			? when(h[v - 1].created_unix_ms).slice(5) : '')) },
+	{ stroke: '#9aa4b2', grid: { stroke: '#262c36' }, label: 'rating' }],
+	};
+	window.__tb.history = new uPlot(opts, data, el);
 }

@@ -1,8 +1,10 @@
 // A session: laps with lap and sector times, validity, best and
-// theoretical best; the overlay of the chosen laps, the track map and
-// the corner table of the comparison.
+// theoretical best; the overlay of the chosen laps, the track map, the
+// corner table of the comparison and the coach's view of one lap
+// against the reference (ratings, ranked advice, advice per corner).
 import { getJSON, getChannels, fmtTime, fmtSector, esc,
 	getFeatures } from './api.js';
+import { getCoach, cornerAdvice, coachPanel } from './coach.js';
 import { drawOverlay, COLORS, CHANNELS } from './overlay.js';
 import { createMap } from './map.js';
 import { theoreticalBest } from './calc.js';
@@ -79,6 +81,7 @@ function bestSummary(laps) {
 </tbody></table>`;
 }
 
+// advice: null, or the coached lap's label and cornerAdvice()'s map.
 function cornerTable(cmp, laps, advice) {
 	if (!cmp.corners) return `<p class="muted">No corner table: ${
 		esc(cmp.corners_error || 'unknown')}</p>`;
@@ -99,8 +102,11 @@ function cornerTable(cmp, laps, advice) {
 				f(m.min_kmh)}</td><td class="num">${f(m.brake_m, 0)}
 </td><td class="num">${f(m.throttle_m, 0)}</td>`;
 		}).join('');
-		const adv = advice ? `<td>${esc(advice.get(c.number) || '')}</td>`
-			: '';
+		const a = advice && advice.map.get(c.number);
+		const adv = !advice ? '' : `<td class="advice-cell${a && a.advised
+			? ' advised' : ' muted'}">${a ? esc(a.text) : ''}</td>
+<td class="num${a && a.advised ? ' lose' : ''}">${a && a.time_s != null
+	? a.time_s.toFixed(2) : '—'}</td>`;
 		return `<tr><td class="num">${c.number}${c.complex ? '*' : ''}
 </td><td class="num">${c.apex_m.toFixed(0)}</td><td class="num">${
 	ref && ref.min_kmh != null ? ref.min_kmh.toFixed(1) : '—'}</td>${
@@ -108,18 +114,9 @@ function cornerTable(cmp, laps, advice) {
 	}).join('');
 	return `<table class="corners"><thead><tr><th rowspan="2">Corner</th>
 <th rowspan="2">Apex (m)</th><th rowspan="2">Ref min km/h</th>${head}${
-	advice ? '<th rowspan="2">Advice</th>' : ''}</tr><tr>${sub}</tr>
+	advice ? `<th rowspan="2">Coach: ${esc(advice.label)}</th>
+<th rowspan="2">Worth (s)</th>` : ''}</tr><tr>${sub}</tr>
 </thead><tbody>${rows}</tbody></table>`;
-}
-
-async function coachAdvice(lapId) {
-	const f = await getFeatures();
-	if (!f.coach) return null;
-	const c = await getJSON(`/laps/${lapId}/coach`);
-	const m = new Map();
-	for (const a of c.corners || c.advice || [])
-		m.set(a.number ?? a.corner, a.advice ?? a.text ?? '');
-	return m;
 }
 
 export async function sessionPage(app, id, state) {
@@ -143,12 +140,14 @@ export async function sessionPage(app, id, state) {
 <label>Map colour <select id="mapch"><option>speed</option>
 <option>delta</option><option>brake</option><option>throttle</option>
 </select></label>
+<label>Coach <select id="coachlap"></select></label>
 <button id="draw">Overlay selected laps</button>
 <span id="status" class="muted"></span></div><div id="legend"
 class="legend"></div>
 <div class="cols"><div id="overlay" class="grow"></div>
 <div class="side"><div id="map"></div><div id="cursor" class="muted"></div>
 </div></div>
+<div id="coachsec"><h2>Coach</h2><div id="coach"></div></div>
 <h2>Corners</h2><div id="corners"></div></section>`;
 	const refSel = app.querySelector('#ref');
 	const fillRefs = () => {
@@ -203,6 +202,8 @@ class="legend"></div>
 			ref: String(ref) });
 		// Zooming keeps the laps: the comparison (delta, corners) stays.
 		const same = range && current && current.key === q.toString();
+		const coachId = fillCoach(ids, ref);
+		if (coachId) getCoach(coachId, ref); // fetched alongside
 		const [cmp, ...chans] = await Promise.all([
 			same ? current.cmp
 				: compareAll(ids, ref).catch((e) => ({ error: e })),
@@ -250,13 +251,7 @@ class="legend"></div>
 			cornersEl.innerHTML = `<p class="muted">${esc(
 				cmp.error.message)}</p>`;
 		} else if (!same) {
-			let advice = null;
-			try {
-				advice = await coachAdvice(cmp.ref_lap_id);
-			} catch {
-				advice = null;
-			}
-			cornersEl.innerHTML = cornerTable(cmp, olaps, advice);
+			await showCoach(cmp, olaps);
 			if (map) map.corners(cmp.corners || [], length);
 		}
 		const ms = performance.now() - t0;
@@ -264,6 +259,50 @@ class="legend"></div>
 			} charts, ${ms.toFixed(0)} ms`;
 		window.__tb.view = view;
 	};
+	// The lap the coach looks at: the one chosen, else the fastest
+	// selected lap that is not the reference. Returns its id or null.
+	const coachSel = app.querySelector('#coachlap');
+	const fillCoach = (ids, ref) => {
+		const cand = laps.filter((l) => ids.includes(l.id) && l.id !== ref)
+			.sort((a, b) => (a.lap_time_ms > 0 ? a.lap_time_ms : Infinity) -
+				(b.lap_time_ms > 0 ? b.lap_time_ms : Infinity));
+		const keep = Number(coachSel.value);
+		coachSel.innerHTML = cand.map((l) => `<option value="${l.id}">${
+			esc(l.driver)} lap ${l.lap_number} (${fmtTime(
+			l.lap_time_ms)})</option>`).join('');
+		if (!cand.length) return null;
+		const id = cand.some((l) => l.id === keep) ? keep : cand[0].id;
+		coachSel.value = String(id);
+		return id;
+	};
+	const lapLabel = (id) => {
+		const l = laps.find((x) => x.id === id);
+		if (l) return `${l.driver} L${l.lap_number}`;
+		const o = refSel.querySelector(`option[value="${id}"]`);
+		return o ? o.textContent : `lap ${id}`;
+	};
+	// The coach panel and the corner table with the coach's advice.
+	const showCoach = async (cmp, olaps) => {
+		const lapId = Number(coachSel.value) || null;
+		const ref = cmp.ref_lap_id;
+		const has = (await getFeatures()).coach;
+		const coach = has && lapId ? await getCoach(lapId, ref) : null;
+		app.querySelector('#coachsec').hidden = !has;
+		coachSel.parentElement.hidden = !has;
+		app.querySelector('#coach').innerHTML = !lapId
+			? '<p class="muted">Select a lap besides the reference to ' +
+				'coach it.</p>'
+			: coachPanel(coach, lapLabel(lapId), lapLabel(ref));
+		const advice = coach && !coach.error
+			? { label: lapLabel(lapId), map: cornerAdvice(coach) } : null;
+		app.querySelector('#corners').innerHTML = cornerTable(cmp, olaps,
+			advice);
+		window.__tb.coach = { lap: lapId, ref, ok: !!advice };
+	};
+	coachSel.addEventListener('change', () => {
+		if (current && !current.cmp.error)
+			showCoach(current.cmp, current.olaps);
+	});
 	const colourMap = () => {
 		if (!map || !current) return;
 		const kind = app.querySelector('#mapch').value;
