@@ -243,10 +243,11 @@ enum tb_status srv_tm_get(struct store *st, int64_t session_id,
 	 * fallback lap stands in. */
 	if (store_laps_list(st, session_id, on_lap, &f, NULL) != TB_OK)
 		f.n = 0;
+	/* The fastest lap first: a stored model needs only it, for the
+	 * corners; the others only to build a model. */
 	size_t n = 0;
-	for (size_t i = 0; i < f.n; i++)
-		if (store_lap_get(st, f.id[i], &laps[n], NULL, NULL) == TB_OK)
-			n++;
+	if (f.n && store_lap_get(st, f.id[0], &laps[0], NULL, NULL) == TB_OK)
+		n = 1;
 	const struct tb_lap *ref = n ? &laps[0] : fallback;
 	out->ref_lap = n ? f.id[0] : 0;
 	struct store_session_row s;
@@ -259,6 +260,9 @@ enum tb_status srv_tm_get(struct store *st, int64_t session_id,
 		snprintf(out->key, sizeof(out->key),
 			 "no track name or length to key it by");
 	model_lookup(st, &k, keyed, out);
+	for (size_t i = 1; i < f.n && n && !out->has_track; i++)
+		if (store_lap_get(st, f.id[i], &laps[n], NULL, NULL) == TB_OK)
+			n++;
 	if (!out->has_track) {
 		build_model(out, laps, n, fallback);
 		out->src = out->has_track ? SRV_TM_BUILT : SRV_TM_NONE;
@@ -348,8 +352,8 @@ static enum tb_status tm_copy(const struct srv_tm *from, struct srv_tm *to,
 }
 
 enum tb_status srv_tm_cache_get(struct srv_tm_cache *c, struct store *st,
-				int64_t session_id, struct srv_tm *out,
-				struct tb_error *err)
+				int64_t session_id, bool may_store,
+				struct srv_tm *out, struct tb_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (!c || !st)
@@ -375,7 +379,7 @@ enum tb_status srv_tm_cache_get(struct srv_tm_cache *c, struct store *st,
 	if (e->used)
 		srv_tm_release(&e->tm);
 	e->used = false;
-	enum tb_status rc = srv_tm_get(st, session_id, NULL, false, &e->tm, err);
+	enum tb_status rc = srv_tm_get(st, session_id, NULL, may_store, &e->tm, err);
 	if (rc != TB_OK)
 		return rc;
 	e->used = true;

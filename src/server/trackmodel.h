@@ -51,16 +51,18 @@ enum tb_status srv_tm_get(struct store *st, int64_t session_id,
 			  struct srv_tm *out, struct tb_error *err) TB_WUR;
 void srv_tm_release(struct srv_tm *m);
 
-/* A per-process cache of srv_tm_get(..., may_store = false) by session,
- * refreshed when the session's fastest clean lap changes. */
+/* A per-process cache of srv_tm_get results by session (the API's
+ * GETs never write: may_store false; a CLI run coaching many laps:
+ * true), refreshed when the session's fastest clean lap changes. */
 struct srv_tm_cache;
 enum tb_status srv_tm_cache_create(struct srv_tm_cache **out,
 				   struct tb_error *err) TB_WUR;
 void srv_tm_cache_destroy(struct srv_tm_cache *c);
-/* As srv_tm_get, without a fallback and never storing: out is a copy
- * (release it with srv_tm_release). st and c under the caller's lock. */
+/* As srv_tm_get without a fallback: out is a copy (release it with
+ * srv_tm_release). st and c under the caller's lock. */
 enum tb_status srv_tm_cache_get(struct srv_tm_cache *c, struct store *st,
-				int64_t session_id, struct srv_tm *out,
+				int64_t session_id, bool may_store,
+				struct srv_tm *out,
 				struct tb_error *err) TB_WUR;
 
 #endif /* TB_SERVER_TRACKMODEL_H */
