@@ -214,15 +214,15 @@ static void find_corners(struct srv_tm *m, const struct tb_lap *ref)
 	ana_grid_release(&g);
 }
 
-static void model_lookup(struct store *st, const struct tm_key *k,
-			 bool keyed, struct srv_tm *m)
+static void model_lookup(struct store *st, const struct tm_key *k, bool keyed,
+			 struct srv_tm *m)
 {
 	if (!keyed)
 		return;
 	if (load_model(st, k, k->layout, &m->track, m->why, sizeof(m->why)))
 		m->has_track = true;
-	else if (k->alt[0] && load_model(st, k, k->alt, &m->track, m->why,
-					  sizeof(m->why)))
+	else if (k->alt[0] &&
+		 load_model(st, k, k->alt, &m->track, m->why, sizeof(m->why)))
 		m->has_track = true;
 	if (m->has_track)
 		m->src = SRV_TM_STORED;
@@ -308,8 +308,9 @@ enum tb_status srv_tm_cache_create(struct srv_tm_cache **out,
 {
 	*out = tb_calloc(1, sizeof(**out));
 	if (!*out)
-		return tb_fail(err, TB_ERR_NOMEM, "track model cache: out of "
-						  "memory");
+		return tb_fail(err, TB_ERR_NOMEM,
+			       "track model cache: out of "
+			       "memory");
 	return TB_OK;
 }
 
@@ -364,8 +365,7 @@ enum tb_status srv_tm_cache_get(struct srv_tm_cache *c, struct store *st,
 	int64_t ref = f.n ? f.id[0] : 0;
 	for (size_t i = 0; i < SRV_TM_CACHE_MAX; i++) {
 		struct tm_entry *e = &c->e[i];
-		if (e->used && e->session_id == session_id &&
-		    e->ref_lap == ref)
+		if (e->used && e->session_id == session_id && e->ref_lap == ref)
 			return tm_copy(&e->tm, out, err);
 	}
 	struct tm_entry *e = NULL;
@@ -379,7 +379,8 @@ enum tb_status srv_tm_cache_get(struct srv_tm_cache *c, struct store *st,
 	if (e->used)
 		srv_tm_release(&e->tm);
 	e->used = false;
-	enum tb_status rc = srv_tm_get(st, session_id, NULL, may_store, &e->tm, err);
+	enum tb_status rc =
+	    srv_tm_get(st, session_id, NULL, may_store, &e->tm, err);
 	if (rc != TB_OK)
 		return rc;
 	e->used = true;

@@ -28,10 +28,10 @@ struct srv_tm {
 	struct ana_track track; /* owned when has_track */
 	bool has_track;
 	enum srv_tm_source src;
-	size_t n_built_from;	   /* laps the model was built from */
+	size_t n_built_from;		/* laps the model was built from */
 	char key[3 * TB_NAME_MAX + 96]; /* the store key, described */
-	struct ana_corners corners; /* on the model (or, without one, from
-				       the reference's speed) */
+	struct ana_corners corners;	/* on the model (or, without one, from
+					   the reference's speed) */
 	bool has_corners;
 	int64_t ref_lap; /* lap the corners' reference speeds come from */
 	char why[TB_ERROR_MSG_MAX + 64]; /* "" or a note (no model, not stored,
