@@ -82,15 +82,17 @@ static int get_track(const char *cmd, struct store *st,
 	if (tm->why[0] && tm->src != SRV_TM_BUILT_STORED)
 		fprintf(stderr, "note: %s\n", tm->why);
 	if (tm->src == SRV_TM_STORED)
-		fprintf(out, "track model: reused from the store (%s; %.1f m, "
-			"%zu points)\n", tm->key, tm->track.length_m,
-			tm->track.n);
+		fprintf(out,
+			"track model: reused from the store (%s; %.1f m, "
+			"%zu points)\n",
+			tm->key, tm->track.length_m, tm->track.n);
 	else if (tm->has_track)
-		fprintf(out, "track model: built from %zu clean lap%s, %s (%s; "
-			"%.1f m, %zu points)\n", tm->n_built_from,
-			tm->n_built_from == 1 ? "" : "s",
+		fprintf(out,
+			"track model: built from %zu clean lap%s, %s (%s; "
+			"%.1f m, %zu points)\n",
+			tm->n_built_from, tm->n_built_from == 1 ? "" : "s",
 			tm->src == SRV_TM_BUILT_STORED ? "stored for reuse"
-						      : "not stored",
+						       : "not stored",
 			tm->key, tm->track.length_m, tm->track.n);
 	return 0;
 }
@@ -321,7 +323,8 @@ static int analyze_run(const char *cmd, struct store *st, int64_t lap_id,
 		 * API show); the reference's own only if it has none. */
 		const struct ana_grid *refs[] = {&ref.grid};
 		if (!tm.has_corners &&
-		    ana_corners_find(track, refs, 1, &tm.corners, &err) != TB_OK)
+		    ana_corners_find(track, refs, 1, &tm.corners, &err) !=
+			TB_OK)
 			rc = cli_fail(cmd, &err);
 		else
 			rc = analyze_table(cmd, &lap, &ref, &tm.corners);

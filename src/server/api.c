@@ -17,9 +17,9 @@
 struct srv_api {
 	pthread_mutex_t mu; /* guards st and tm */
 	struct store *st;
-	struct srv_tm_cache *tm; /* track models and corners built for
-				    sessions without a stored model: GETs
-				    never write to the store */
+	struct srv_tm_cache *tm;   /* track models and corners built for
+				      sessions without a stored model: GETs
+				      never write to the store */
 	pthread_mutex_t import_mu; /* one import at a time */
 	char db_url[SRV_STR_MAX];
 };
@@ -859,7 +859,7 @@ static bool cmp_load(struct srv_api *a, struct cmp *c, int64_t ref_id,
 	struct tb_error err;
 	pthread_mutex_lock(&a->mu);
 	enum tb_status st = srv_tm_cache_get(
-		a->tm, a->st, c->l[c->ref].row.session_id, false, &c->tm, &err);
+	    a->tm, a->st, c->l[c->ref].row.session_id, false, &c->tm, &err);
 	pthread_mutex_unlock(&a->mu);
 	if (st != TB_OK) {
 		reply_status(r, st, &err);

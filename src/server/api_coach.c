@@ -109,9 +109,9 @@ static void job_release(struct job *j)
 
 /* Load the lap, its reference and its session's track model and
  * corners (under the store's lock). */
-static bool load(struct store *st, pthread_mutex_t *mu,
-		 struct srv_tm_cache *tm, int64_t id, const char *spec,
-		 struct job *j, struct srv_reply *r)
+static bool load(struct store *st, pthread_mutex_t *mu, struct srv_tm_cache *tm,
+		 int64_t id, const char *spec, struct job *j,
+		 struct srv_reply *r)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
