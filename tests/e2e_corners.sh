@@ -112,7 +112,23 @@ ids=$("$BIN" laps 1 --db "$dir/sim.db" --csv)
 ref=$(awk -F, '$2==0 && $4==3 {print $1}' <<<"$ids")
 lap=$(awk -F, '$2==1 && $4==3 {print $1}' <<<"$ids")
 [ -n "$ref" ] && [ -n "$lap" ] || fail "synthetic laps not found: $ids"
+# GETs build what is missing in memory, never in the store.
+"$BIN" serve --db "$dir/sim.db" --udp "$((port + 1))" --http "$port" --bind 127.0.0.1 2>"$dir/serve.log" &
+srv=$!
+for i in $(seq 50); do
+	curl -sf "http://127.0.0.1:$port/api/v1/sessions" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+for i in 1 2; do
+	curl -sf "http://127.0.0.1:$port/api/v1/tracks" >"$dir/tracks.json" || fail "tracks"
+	python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tracks"][0]; assert t["has_model"] and not t["model_stored"], t' \
+		"$dir/tracks.json" || fail "GET /tracks stored a model: $(cat "$dir/tracks.json")"
+done
+kill -TERM "$srv"
+wait "$srv" || true
+srv=0
 check "$dir/sim.db" "$lap" "$ref" synthetic 5
+grep -q "track model: built from" "$dir/analyze.txt" || fail "analyze found a stored model the API should not have written: $(head -1 "$dir/analyze.txt")"
 
 if [ ! -d "$DATA/f1-2026-testing-tracinginsights" ]; then
 	echo "SKIP: real F1 2026 laps need TRAILBRAKE_DATA (synthetic half passed)"
