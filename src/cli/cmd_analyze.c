@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../analysis/analysis.h"
+#include "../server/trackmodel.h"
 #include "../store/store.h"
 
 #define GRID_STEP_M 1.0
@@ -64,174 +65,36 @@ static bool brake_binary(const struct tb_lap *lap)
 	return one;
 }
 
-static bool has_pos(const struct tb_lap *lap)
+/* The session's track model and corners (trackmodel.h: stored and
+ * reused, else built from the session's fastest clean laps, or from the
+ * reference lap(s) when it has none, and stored). Says which on `out`
+ * (stdout for analyze, stderr when stdout is data). */
+static int get_track(const char *cmd, struct store *st,
+		     struct alap *const *laps, size_t n, struct srv_tm *tm,
+		     FILE *out)
 {
-	tb_chmask m = TB_CHBIT(TB_CH_POS_X) | TB_CHBIT(TB_CH_POS_Y);
-	return (lap->chans & m) == m;
-}
-
-/* Track model from the laps with position (NULL-able *t on return). */
-static void build_track(struct alap *const *laps, size_t n, struct ana_track *t,
-			bool *have)
-{
-	const struct tb_lap *use[COMPARE_MAX];
-	size_t k = 0, used = 0;
-	for (size_t i = 0; i < n && k < COMPARE_MAX; i++) {
-		if (has_pos(&laps[i]->lap))
-			use[k++] = &laps[i]->lap;
-	}
-	*have = false;
-	if (k == 0)
-		return;
 	struct tb_error err;
 	tb_error_clear(&err);
-	if (ana_track_build(use, k, GRID_STEP_M, t, &used, &err) == TB_OK)
-		*have = true;
-	else
-		fprintf(stderr,
-			"note: no track model (%s): distance from "
-			"the laps' own channels\n",
-			err.msg);
-}
-
-/* The store key of a session's track model: (game, track, layout), or
- * with no track name (game, "", "<length> m"): the session's track
- * length rounded to the metre, else the reference lap's own distance
- * rounded to KEY_LEN_ROUND_M (laps of one layout differ by tens of
- * metres; alt names the other nearest multiple, tried as well). False
- * (no key) when neither is known. */
-#define KEY_LEN_ROUND_M 100.0
-
-struct track_key {
-	enum tb_game game;
-	char track[TB_NAME_MAX];
-	char layout[TB_NAME_MAX];
-	char alt[TB_NAME_MAX]; /* "" or a second layout key to look up */
-	bool by_length;
-};
-
-static double lap_dist_max(const struct tb_lap *lap)
-{
-	double m = NAN;
-	const double *d = lap->col[TB_CH_LAP_DIST];
-	for (size_t i = 0; d && i < lap->n; i++)
-		if ((lap->mask[i] & TB_CHBIT(TB_CH_LAP_DIST)) && isfinite(d[i]))
-			m = isnan(m) || d[i] > m ? d[i] : m;
-	return m;
-}
-
-static bool track_key_of(struct store *st, const struct alap *ref,
-			 struct track_key *k)
-{
-	struct store_session_row srow;
-	memset(k, 0, sizeof(*k));
-	if (store_session_get(st, ref->row.session_id, &srow, NULL) != TB_OK)
-		return false;
-	k->game = srow.info.game;
-	if (srow.info.track[0] != '\0') {
-		snprintf(k->track, sizeof(k->track), "%s", srow.info.track);
-		snprintf(k->layout, sizeof(k->layout), "%s", srow.info.layout);
-		return true;
-	}
-	k->by_length = true;
-	if (srow.info.track_length_m > 100 && srow.info.track_length_m < 1e6) {
-		snprintf(k->layout, sizeof(k->layout), "%.0f m",
-			 srow.info.track_length_m);
-		return true;
-	}
-	double len = lap_dist_max(&ref->lap);
-	if (!(len > 100 && len < 1e6))
-		return false;
-	double r = KEY_LEN_ROUND_M;
-	double near = r * floor(len / r + 0.5);
-	double other = len >= near ? near + r : near - r;
-	snprintf(k->layout, sizeof(k->layout), "%.0f m", near);
-	snprintf(k->alt, sizeof(k->alt), "%.0f m", other);
-	return true;
-}
-
-/* Store a freshly built model under k; false (with a note) on failure. */
-static bool store_track(struct store *st, const struct track_key *k,
-			const struct ana_track *t)
-{
-	struct tb_buf b;
-	struct tb_error err;
-	tb_error_clear(&err);
-	tb_buf_init(&b, STORE_TRACK_BLOB_MAX);
-	struct store_track_row m;
-	memset(&m, 0, sizeof(m));
-	m.game = k->game;
-	snprintf(m.track, sizeof(m.track), "%s", k->track);
-	snprintf(m.layout, sizeof(m.layout), "%s", k->layout);
-	m.n_points = (int64_t)t->n;
-	m.step_m = t->step_m;
-	m.length_m = t->length_m;
-	bool ok = ana_track_encode(t, &b, &err) == TB_OK &&
-		  store_track_put(st, &m, b.data, b.len, &err) == TB_OK;
-	if (!ok)
-		fprintf(stderr, "note: track model not stored: %s\n", err.msg);
-	tb_buf_release(&b);
-	return ok;
-}
-
-/* The stored model under k into *t; false if none (or unreadable: a
- * note, and it is built and stored again). */
-static bool load_track(struct store *st, const struct track_key *k,
-		       struct ana_track *t)
-{
-	struct tb_buf b;
-	struct tb_error err;
-	tb_error_clear(&err);
-	tb_buf_init(&b, STORE_TRACK_BLOB_MAX);
-	enum tb_status rc =
-	    store_track_get(st, k->game, k->track, k->layout, NULL, &b, &err);
-	if (rc == TB_OK)
-		rc = ana_track_decode(b.data, b.len, t, &err);
-	if (rc != TB_OK && rc != TB_ERR_NOTFOUND)
-		fprintf(stderr, "note: stored track model unusable (%s): "
-			"building it again\n", err.msg);
-	tb_buf_release(&b);
-	return rc == TB_OK;
-}
-
-/* The track model for laps (ref = laps[0] gives the session): stored
- * and reused, else built from the laps with position and stored. Says
- * which on `out` (stdout for analyze, stderr when stdout is data). */
-static void get_track(struct store *st, struct alap *const *laps, size_t n,
-		      struct ana_track *t, bool *have, FILE *out)
-{
-	struct track_key k;
-	bool keyed = track_key_of(st, laps[0], &k);
-	bool found = keyed && load_track(st, &k, t);
-	if (!found && keyed && k.alt[0]) {
-		struct track_key k2 = k;
-		snprintf(k2.layout, sizeof(k2.layout), "%s", k.alt);
-		found = load_track(st, &k2, t);
-		if (found)
-			k = k2;
-	}
-	char key[200];
-	snprintf(key, sizeof(key), "%s, %s%s%s%s", tb_game_name(k.game),
-		 !k.by_length ? ""
-		 : k.alt[0]   ? "no track name: keyed by lap length (to 100 "
-				"m) "
-			      : "no track name: keyed by track length ",
-		 k.track, k.track[0] && k.layout[0] ? " " : "", k.layout);
-	*have = found;
-	if (found) {
-		fprintf(out, "track model: reused from the store (%s; %.1f m, "
-			"%zu points)\n", key, t->length_m, t->n);
-		return;
-	}
-	build_track(laps, n, t, have);
-	if (!*have)
-		return;
-	bool stored = keyed && store_track(st, &k, t);
-	fprintf(out, "track model: built from the reference lap%s, %s (%s; "
-		"%.1f m, %zu points)\n", n > 1 ? "s" : "",
-		stored ? "stored for reuse" : "not stored",
-		keyed ? key : "no track name or length to key it by",
-		t->length_m, t->n);
+	(void)n;
+	if (srv_tm_get(st, laps[0]->row.session_id, &laps[0]->lap, true, tm,
+		       &err) != TB_OK)
+		return cli_fail(cmd, &err);
+	if (tm->why[0] && tm->src != SRV_TM_BUILT_STORED)
+		fprintf(stderr, "note: %s\n", tm->why);
+	if (tm->src == SRV_TM_STORED)
+		fprintf(out,
+			"track model: reused from the store (%s; %.1f m, "
+			"%zu points)\n",
+			tm->key, tm->track.length_m, tm->track.n);
+	else if (tm->has_track)
+		fprintf(out,
+			"track model: built from %zu clean lap%s, %s (%s; "
+			"%.1f m, %zu points)\n",
+			tm->n_built_from, tm->n_built_from == 1 ? "" : "s",
+			tm->src == SRV_TM_BUILT_STORED ? "stored for reuse"
+						       : "not stored",
+			tm->key, tm->track.length_m, tm->track.n);
+	return 0;
 }
 
 static int to_grid(const char *cmd, struct alap *a, const struct ana_track *t)
@@ -429,16 +292,17 @@ static int analyze_run(const char *cmd, struct store *st, int64_t lap_id,
 		rc = resolve_ref(cmd, st, ref_spec, &lap, &ref_id);
 	if (rc == 0)
 		rc = load(cmd, st, ref_id, &ref);
-	struct ana_track track;
-	bool have_track = false;
-	memset(&track, 0, sizeof(track));
+	struct srv_tm tm;
+	memset(&tm, 0, sizeof(tm));
 	if (rc == 0) {
 		struct alap *rl[] = {&ref};
-		get_track(st, rl, 1, &track, &have_track, stdout);
-		rc = to_grid(cmd, &lap, have_track ? &track : NULL);
+		rc = get_track(cmd, st, rl, 1, &tm, stdout);
 	}
+	const struct ana_track *track = tm.has_track ? &tm.track : NULL;
 	if (rc == 0)
-		rc = to_grid(cmd, &ref, have_track ? &track : NULL);
+		rc = to_grid(cmd, &lap, track);
+	if (rc == 0)
+		rc = to_grid(cmd, &ref, track);
 	if (rc == 0) {
 		char a[32], b[32];
 		cli_fmt_ms(lap.row.lap_time_ms, a, sizeof(a));
@@ -451,20 +315,21 @@ static int analyze_run(const char *cmd, struct store *st, int64_t lap_id,
 		       lap.grid.dist.note ? " (" : "",
 		       lap.grid.dist.note ? lap.grid.dist.note : "",
 		       lap.grid.dist.note ? ")" : "");
-		if (!have_track)
+		if (!track)
 			printf("track model: none\n");
 		struct tb_error err;
 		tb_error_clear(&err);
+		/* The session's corners (the same numbers the coach and the
+		 * API show); the reference's own only if it has none. */
 		const struct ana_grid *refs[] = {&ref.grid};
-		struct ana_corners cs;
-		if (ana_corners_find(have_track ? &track : NULL, refs, 1, &cs,
-				     &err) != TB_OK)
+		if (!tm.has_corners &&
+		    ana_corners_find(track, refs, 1, &tm.corners, &err) !=
+			TB_OK)
 			rc = cli_fail(cmd, &err);
 		else
-			rc = analyze_table(cmd, &lap, &ref, &cs);
+			rc = analyze_table(cmd, &lap, &ref, &tm.corners);
 	}
-	if (have_track)
-		ana_track_release(&track);
+	srv_tm_release(&tm);
 	alap_release(&lap);
 	alap_release(&ref);
 	return rc;
@@ -613,13 +478,13 @@ static int compare_run(struct store *st, char **ids, size_t n, const char *csv)
 		rc = load("compare", st, id, &laps[k]);
 		loaded = k + 1;
 	}
-	struct ana_track track;
-	bool have_track = false;
-	memset(&track, 0, sizeof(track));
+	struct srv_tm tm;
+	memset(&tm, 0, sizeof(tm));
 	if (rc == 0)
-		get_track(st, lp, n, &track, &have_track, stderr);
+		rc = get_track("compare", st, lp, n, &tm, stderr);
 	for (size_t k = 0; k < n && rc == 0; k++)
-		rc = to_grid("compare", &laps[k], have_track ? &track : NULL);
+		rc = to_grid("compare", &laps[k],
+			     tm.has_track ? &tm.track : NULL);
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		delta[k] = tb_malloc(laps[0].grid.n * sizeof(double));
 		if (!delta[k]) {
@@ -646,8 +511,7 @@ static int compare_run(struct store *st, char **ids, size_t n, const char *csv)
 	if (rc == 0)
 		printf("wrote %s: %zu laps, %zu points every %.0f m\n", csv, n,
 		       laps[0].grid.n, GRID_STEP_M);
-	if (have_track)
-		ana_track_release(&track);
+	srv_tm_release(&tm);
 	for (size_t k = 0; k < loaded; k++) {
 		alap_release(&laps[k]);
 		tb_free(delta[k]);

@@ -15,6 +15,7 @@
 
 #include "../coach/coach.h"
 #include "../sim/sim.h"
+#include "../server/trackmodel.h"
 #include "../store/store.h"
 
 #define COACH_STEP_M	 1.0
@@ -48,9 +49,11 @@ static bool brake_binary(const struct tb_lap *lap)
 	return true;
 }
 
-/* Load a lap and put it on its distance grid (the lap's own distance
- * channel, else integrated speed). 0 or an exit code, message printed. */
-static int load(struct store *st, int64_t id, struct clap *a)
+/* Load a lap and put it on its distance grid (on the session's track
+ * model when given, else the lap's own distance channel or integrated
+ * speed). 0 or an exit code, message printed. */
+static int load_on(struct store *st, int64_t id, const struct ana_track *t,
+		   struct clap *a)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -59,7 +62,7 @@ static int load(struct store *st, int64_t id, struct clap *a)
 	tb_lap_init(&a->lap);
 	if (store_lap_get(st, id, &a->lap, &a->row, &err) != TB_OK)
 		return cli_fail("coach", &err);
-	if (ana_grid_from_lap(&a->lap, NULL, COACH_STEP_M, &a->grid, &err) !=
+	if (ana_grid_from_lap(&a->lap, t, COACH_STEP_M, &a->grid, &err) !=
 	    TB_OK) {
 		fprintf(stderr,
 			"trailbrake coach: lap %" PRId64 ": no usable "
@@ -71,6 +74,11 @@ static int load(struct store *st, int64_t id, struct clap *a)
 	if (brake_binary(&a->lap))
 		a->grid.src |= ANA_SRC_BRAKE_BINARY;
 	return 0;
+}
+
+static int load(struct store *st, int64_t id, struct clap *a)
+{
+	return load_on(st, id, NULL, a);
 }
 
 struct best_ctx {
@@ -183,6 +191,7 @@ struct copt {
 	long cross;
 	bool explain, json, save;
 	long session;
+	struct srv_tm_cache *tm; /* the sessions' track models and corners */
 };
 
 _Static_assert(COACH_R__COUNT == STORE_RATINGS,
@@ -377,32 +386,48 @@ static int coach_one(struct store *st, const struct coach_model *m,
 		     struct coach_lap_result *res, bool print)
 {
 	struct clap lap, ref;
+	memset(&lap, 0, sizeof(lap));
 	memset(&ref, 0, sizeof(ref));
+	tb_lap_init(&lap.lap);
 	tb_lap_init(&ref.lap);
-	int rc = load(st, lap_id, &lap);
 	int64_t ref_id = 0;
 	bool limit = !strcmp(o->ref, "limit");
 	struct tb_error err;
 	tb_error_clear(&err);
+	/* Against a recorded reference, the session's track model and
+	 * corners: the corner numbers `analyze` and the API show. */
+	struct srv_tm tm;
+	memset(&tm, 0, sizeof(tm));
+	struct store_lap_row row;
+	int rc = 0;
+	if (!limit && store_lap_row_get(st, lap_id, &row, &err) == TB_OK &&
+	    srv_tm_cache_get(o->tm, st, row.session_id, true, &tm, &err) !=
+		TB_OK)
+		rc = cli_fail("coach", &err);
+	const struct ana_track *track = tm.has_track ? &tm.track : NULL;
+	if (rc == 0)
+		rc = load_on(st, lap_id, track, &lap);
 	if (rc == 0 && limit)
 		rc = limit_ref(st, o->cls, &lap, &ref, NULL);
 	if (rc == 0 && !limit)
 		rc = resolve_ref(st, o->ref, lap.row.session_id,
 				 lap.row.car_index, &ref_id);
 	if (rc == 0 && !limit)
-		rc = load(st, ref_id, &ref);
+		rc = load_on(st, ref_id, track, &ref);
 	if (rc == 0) {
 		const struct ana_grid *refs[] = {&ref.grid};
-		struct ana_corners cs;
-		if (ana_corners_find(NULL, refs, 1, &cs, &err) != TB_OK ||
-		    coach_lap(m, &lap.grid, &ref.grid, &cs, NAN, sd_s, res,
-			      &err) != TB_OK) {
+		if ((!tm.has_corners &&
+		     ana_corners_find(NULL, refs, 1, &tm.corners, &err) !=
+			 TB_OK) ||
+		    coach_lap(m, &lap.grid, &ref.grid, &tm.corners, NAN, sd_s,
+			      res, &err) != TB_OK) {
 			fprintf(stderr,
 				"trailbrake coach: lap %" PRId64 ": %s\n",
 				lap_id, err.msg);
 			rc = 65;
 		}
 	}
+	srv_tm_release(&tm);
 	if (rc == 0 && print && o->json) {
 		struct tb_buf b;
 		tb_buf_init(&b, 1 << 20);
@@ -632,7 +657,7 @@ int cli_coach(int argc, char **argv)
 		return cli_fail("coach", &err);
 	}
 	struct coach_lap_result *r = malloc(sizeof(*r));
-	if (!r)
+	if (!r || srv_tm_cache_create(&o.tm, &err) != TB_OK)
 		rc = 70;
 	else if (o.cross)
 		rc = coach_cross(st, m, &o, lap_id, o.cross);
@@ -641,6 +666,7 @@ int cli_coach(int argc, char **argv)
 	else
 		rc = coach_one(st, m, &o, lap_id, NAN, r, true);
 	free(r);
+	srv_tm_cache_destroy(o.tm);
 	store_close(st);
 	coach_model_destroy(m);
 	return rc;

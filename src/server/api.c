@@ -12,10 +12,14 @@
 
 #include "../analysis/analysis.h"
 #include "static_int.h"
+#include "trackmodel.h"
 
 struct srv_api {
-	pthread_mutex_t mu; /* guards st */
+	pthread_mutex_t mu; /* guards st and tm */
 	struct store *st;
+	struct srv_tm_cache *tm;   /* track models and corners built for
+				      sessions without a stored model: GETs
+				      never write to the store */
 	pthread_mutex_t import_mu; /* one import at a time */
 	char db_url[SRV_STR_MAX];
 };
@@ -740,6 +744,7 @@ struct cmp {
 	struct ana_corners corners;
 	bool has_corners;
 	char corners_error[TB_ERROR_MSG_MAX];
+	struct srv_tm tm; /* the reference's session: model and corners */
 };
 
 static bool parse_lap_list(const char *v, struct cmp *c, struct srv_reply *r)
@@ -839,8 +844,31 @@ static bool cmp_load(struct srv_api *a, struct cmp *c, int64_t ref_id,
 			reply_status(r, st, &err);
 			return false;
 		}
-		st = ana_grid_from_lap(&c->l[i].lap, NULL, c->step,
-				       &c->l[i].grid, &err);
+	}
+	if (c->ref == SIZE_MAX) {
+		c->ref = 0;
+		for (size_t i = 0; i < c->n; i++) {
+			int32_t t = c->l[i].row.lap_time_ms,
+				best = c->l[c->ref].row.lap_time_ms;
+			if (t > 0 && (best <= 0 || t < best))
+				c->ref = i;
+		}
+	}
+	/* The reference session's model and corners: the numbers analyze,
+	 * the coach and the track view show. */
+	struct tb_error err;
+	pthread_mutex_lock(&a->mu);
+	enum tb_status st = srv_tm_cache_get(
+	    a->tm, a->st, c->l[c->ref].row.session_id, false, &c->tm, &err);
+	pthread_mutex_unlock(&a->mu);
+	if (st != TB_OK) {
+		reply_status(r, st, &err);
+		return false;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		st = ana_grid_from_lap(&c->l[i].lap,
+				       c->tm.has_track ? &c->tm.track : NULL,
+				       c->step, &c->l[i].grid, &err);
 		if (st != TB_OK) {
 			char d[TB_ERROR_MSG_MAX + 32];
 			snprintf(d, sizeof(d), "lap %lld: %s",
@@ -850,15 +878,6 @@ static bool cmp_load(struct srv_api *a, struct cmp *c, int64_t ref_id,
 			return false;
 		}
 		c->l[i].has_grid = true;
-	}
-	if (c->ref != SIZE_MAX)
-		return true;
-	c->ref = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		int32_t t = c->l[i].row.lap_time_ms, best =
-			c->l[c->ref].row.lap_time_ms;
-		if (t > 0 && (best <= 0 || t < best))
-			c->ref = i;
 	}
 	return true;
 }
@@ -884,7 +903,12 @@ static void cmp_analyse(struct cmp *c)
 		}
 	}
 	const struct ana_grid *refs[1] = {ref};
-	enum tb_status st = ana_corners_find(NULL, refs, 1, &c->corners, &err);
+	enum tb_status st = TB_OK;
+	if (c->tm.has_corners)
+		c->corners = c->tm.corners;
+	else
+		st = ana_corners_find(c->tm.has_track ? &c->tm.track : NULL,
+				      refs, 1, &c->corners, &err);
 	if (st == TB_OK)
 		c->has_corners = true;
 	else
@@ -1020,6 +1044,7 @@ static void get_compare(struct srv_api *a, srv_arg_fn arg, void *ctx,
 			ana_grid_release(&c->l[i].grid);
 		tb_free(c->l[i].delta);
 	}
+	srv_tm_release(&c->tm);
 	tb_free(c);
 }
 
@@ -1125,7 +1150,10 @@ enum tb_status srv__api_create(const char *db_url, struct srv_api **out,
 		return tb_fail(err, TB_ERR_NOMEM, "api: out of memory");
 	snprintf(a->db_url, sizeof(a->db_url), "%s", db_url);
 	enum tb_status st = store_open(db_url, &a->st, err);
+	if (st == TB_OK)
+		st = srv_tm_cache_create(&a->tm, err);
 	if (st != TB_OK) {
+		store_close(a->st);
 		tb_free(a);
 		return st;
 	}
@@ -1146,11 +1174,17 @@ void srv__api_store_unlock(struct srv_api *a)
 	pthread_mutex_unlock(&a->mu);
 }
 
+struct srv_tm_cache *srv__api_tm_cache(struct srv_api *a)
+{
+	return a->tm;
+}
+
 void srv__api_destroy(struct srv_api *a)
 {
 	if (!a)
 		return;
 	store_close(a->st);
+	srv_tm_cache_destroy(a->tm);
 	pthread_mutex_destroy(&a->mu);
 	pthread_mutex_destroy(&a->import_mu);
 	tb_free(a);
@@ -1183,7 +1217,7 @@ void srv__api_get(struct srv_api *a, enum srv_ep ep, int64_t id,
 		get_refs(a, r);
 		break;
 	case SRV_EP_LAP_COACH:
-		srv__api_coach(a->st, &a->mu, id, arg, ctx, r);
+		srv__api_coach(a->st, &a->mu, a->tm, id, arg, ctx, r);
 		break;
 	default:
 		srv__reply_error(r, 404, "not found", "no such endpoint");

@@ -13,6 +13,7 @@
 
 #include "../analysis/analysis.h"
 #include "../coach/coach.h"
+#include "trackmodel.h"
 
 struct best {
 	int64_t id;
@@ -72,9 +73,10 @@ static int64_t ref_id(struct store *st, const char *spec,
 	return v;
 }
 
-static bool grid_of(const struct tb_lap *lap, struct ana_grid *g)
+static bool grid_of(const struct tb_lap *lap, const struct ana_track *t,
+		    struct ana_grid *g)
 {
-	if (ana_grid_from_lap(lap, NULL, 1.0, g, NULL) != TB_OK)
+	if (ana_grid_from_lap(lap, t, 1.0, g, NULL) != TB_OK)
 		return false;
 	if (brake_binary(lap))
 		g->src |= ANA_SRC_BRAKE_BINARY;
@@ -86,6 +88,7 @@ struct job {
 	struct store_lap_row lrow, rrow;
 	struct ana_grid gl, gr;
 	bool has_gl, has_gr;
+	struct srv_tm tm; /* the lap's session: model and corners */
 	struct coach_lap_result res;
 };
 
@@ -97,11 +100,14 @@ static void job_release(struct job *j)
 		ana_grid_release(&j->gl);
 	if (j->has_gr)
 		ana_grid_release(&j->gr);
+	srv_tm_release(&j->tm);
 }
 
-/* Load the lap and its reference (under the store's lock). */
-static bool load(struct store *st, pthread_mutex_t *mu, int64_t id,
-		 const char *spec, struct job *j, struct srv_reply *r)
+/* Load the lap, its reference and its session's track model and
+ * corners (under the store's lock). */
+static bool load(struct store *st, pthread_mutex_t *mu, struct srv_tm_cache *tm,
+		 int64_t id, const char *spec, struct job *j,
+		 struct srv_reply *r)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -126,14 +132,20 @@ static bool load(struct store *st, pthread_mutex_t *mu, int64_t id,
 				 err.msg);
 		goto out;
 	}
+	s = srv_tm_cache_get(tm, st, j->lrow.session_id, false, &j->tm, &err);
+	if (s != TB_OK) {
+		srv__reply_error(r, 500, "track model", err.msg);
+		goto out;
+	}
 	ok = true;
 out:
 	pthread_mutex_unlock(mu);
 	return ok;
 }
 
-void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
-		    srv_arg_fn arg, void *ctx, struct srv_reply *r)
+void srv__api_coach(struct store *st, pthread_mutex_t *mu,
+		    struct srv_tm_cache *tm, int64_t id, srv_arg_fn arg,
+		    void *ctx, struct srv_reply *r)
 {
 	memset(r, 0, sizeof(*r));
 	struct job *j = tb_calloc(1, sizeof(*j));
@@ -146,10 +158,11 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
 	struct coach_model *m = NULL;
 	struct tb_error err;
 	tb_error_clear(&err);
-	if (!load(st, mu, id, arg(ctx, "ref"), j, r))
+	if (!load(st, mu, tm, id, arg(ctx, "ref"), j, r))
 		goto out;
-	j->has_gl = grid_of(&j->lap, &j->gl);
-	j->has_gr = j->has_gl && grid_of(&j->ref, &j->gr);
+	const struct ana_track *t = j->tm.has_track ? &j->tm.track : NULL;
+	j->has_gl = grid_of(&j->lap, t, &j->gl);
+	j->has_gr = j->has_gl && grid_of(&j->ref, t, &j->gr);
 	if (!j->has_gr) {
 		srv__reply_error(r, 422, "unusable lap",
 				 "no time, distance or speed to put the lap "
@@ -160,11 +173,13 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
 		srv__reply_error(r, 503, "no coach model", err.msg);
 		goto out;
 	}
+	/* The session's corners: the numbers analyze and the track view
+	 * show (the reference's own only if the session has none). */
 	const struct ana_grid *refs[] = {&j->gr};
-	struct ana_corners cs;
-	if (ana_corners_find(NULL, refs, 1, &cs, &err) != TB_OK ||
-	    coach_lap(m, &j->gl, &j->gr, &cs, NAN, NAN, &j->res, &err) !=
-		TB_OK) {
+	if ((!j->tm.has_corners &&
+	     ana_corners_find(t, refs, 1, &j->tm.corners, &err) != TB_OK) ||
+	    coach_lap(m, &j->gl, &j->gr, &j->tm.corners, NAN, NAN, &j->res,
+		      &err) != TB_OK) {
 		srv__reply_error(r, 422, "unusable lap", err.msg);
 		goto out;
 	}

@@ -132,6 +132,10 @@ void srv__api_import(struct srv_api *a, const char *path, struct srv_reply *r);
  * followed by one unlock on the same thread. */
 struct store *srv__api_store_lock(struct srv_api *a);
 void srv__api_store_unlock(struct srv_api *a);
+/* The API's track model cache (trackmodel.h), used under the store
+ * lock. */
+struct srv_tm_cache;
+struct srv_tm_cache *srv__api_tm_cache(struct srv_api *a);
 
 /* ------------------------------------------------------------------ */
 /* The browser UI's endpoints (api_ui.c): tracks, drivers, features. */
@@ -146,9 +150,10 @@ bool srv__ui_owns(enum srv_ep ep);
 void srv__ui_get(struct srv_api *a, enum srv_ep ep, int64_t id, const char *url,
 		 struct srv_reply *r);
 
-/* GET /laps/{id}/coach (api_coach.c): st is the API's read handle,
- * used under mu; r is initialised here. */
-void srv__api_coach(struct store *st, pthread_mutex_t *mu, int64_t id,
-		    srv_arg_fn arg, void *ctx, struct srv_reply *r);
+/* GET /laps/{id}/coach (api_coach.c): st is the API's read handle and
+ * tm its track model cache, both used under mu; r is initialised here. */
+void srv__api_coach(struct store *st, pthread_mutex_t *mu,
+		    struct srv_tm_cache *tm, int64_t id, srv_arg_fn arg,
+		    void *ctx, struct srv_reply *r);
 
 #endif /* TB_SERVER_API_INT_H */

@@ -4,6 +4,7 @@
  * map and numbered corners), drivers (best laps per track and car) and
  * the optional features this build answers (coach, live). */
 #include "api_int.h"
+#include "trackmodel.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -288,22 +289,6 @@ struct ui_model {
 	char why[TB_ERROR_MSG_MAX]; /* no model or no corners: why */
 };
 
-static bool model_load(struct srv_api *a, const struct ui_track *t,
-		       const char *layout, struct ana_track *out)
-{
-	struct tb_buf b;
-	struct tb_error err;
-	tb_buf_init(&b, STORE_TRACK_BLOB_MAX);
-	struct store *st = srv__api_store_lock(a);
-	enum tb_status rc =
-	    store_track_get(st, t->game, t->track, layout, NULL, &b, &err);
-	srv__api_store_unlock(a);
-	if (rc == TB_OK)
-		rc = ana_track_decode(b.data, b.len, out, &err);
-	tb_buf_release(&b);
-	return rc == TB_OK;
-}
-
 /* The fastest timed laps of the group, fastest first. */
 static size_t fastest_laps(struct srv_api *a, const struct ui_track *t,
 			   int64_t *ids, size_t max)
@@ -335,63 +320,46 @@ static size_t fastest_laps(struct srv_api *a, const struct ui_track *t,
 	return n;
 }
 
-static void model_build(struct srv_api *a, const struct ui_track *t,
-			struct ui_model *m)
-{
-	int64_t ids[UI_MODEL_LAPS];
-	struct tb_lap laps[UI_MODEL_LAPS];
-	const struct tb_lap *with_pos[UI_MODEL_LAPS];
-	struct tb_error err;
-	/* A stored model needs only the fastest lap, for the corners. */
-	size_t n = fastest_laps(a, t, ids, m->has_track ? 1 : UI_MODEL_LAPS);
-	size_t n_pos = 0;
-	for (size_t i = 0; i < n; i++)
-		tb_lap_init(&laps[i]);
-	for (size_t i = 0; i < n; i++)
-		if (get_lap(a, ids[i], &laps[i], &err) == TB_OK &&
-		    (laps[i].chans & TB_CHBIT(TB_CH_POS_X)) &&
-		    (laps[i].chans & TB_CHBIT(TB_CH_POS_Y)))
-			with_pos[n_pos++] = &laps[i];
-	size_t used = 0;
-	if (!m->has_track && n == 0)
-		snprintf(m->why, sizeof(m->why), "no timed lap");
-	else if (!m->has_track && n_pos == 0)
-		snprintf(m->why, sizeof(m->why), "the laps have no positions");
-	else if (!m->has_track)
-		m->has_track = ana_track_build(with_pos, n_pos, 1.0, &m->track,
-					       &used, &err) == TB_OK;
-	if (!m->has_track && n_pos)
-		snprintf(m->why, sizeof(m->why), "%s", err.msg);
-	/* Corners from the fastest lap, as a comparison finds them. */
-	struct ana_grid g;
-	if (n && ana_grid_from_lap(&laps[0], NULL, 1.0, &g, &err) == TB_OK) {
-		const struct ana_grid *refs[1] = {&g};
-		m->length_m = g.length_m;
-		if (ana_corners_find(m->has_track ? &m->track : NULL, refs, 1,
-				     &m->corners, &err) == TB_OK)
-			m->has_corners = true;
-		else
-			snprintf(m->why, sizeof(m->why), "%s", err.msg);
-		ana_grid_release(&g);
-	}
-	for (size_t i = 0; i < n; i++)
-		tb_lap_release(&laps[i]);
-}
-
-/* The stored model (under the key or its alternative), else one built
- * from the fastest laps; corners from the fastest lap either way. */
+/* The model and corners of the session holding the group's fastest
+ * timed lap (trackmodel.h: the stored model, else one built from that
+ * session's fastest clean laps and kept in the API's cache, never
+ * stored by a GET), so the corners are numbered as analyze, the coach
+ * and compare number them. */
 static void model_get(struct srv_api *a, const struct ui_track *t,
 		      struct ui_model *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->length_m = NAN;
-	if (model_load(a, t, t->layout, &m->track) ||
-	    (t->alt[0] && model_load(a, t, t->alt, &m->track))) {
-		m->has_track = m->stored = true;
+	int64_t id = 0;
+	if (fastest_laps(a, t, &id, 1) == 0) {
+		snprintf(m->why, sizeof(m->why), "no timed lap");
+		return;
 	}
-	model_build(a, t, m);
-	if (m->has_track && isnan(m->length_m))
-		m->length_m = m->track.length_m;
+	struct store_lap_row row;
+	struct srv_tm tm;
+	struct tb_error err;
+	tb_error_clear(&err);
+	struct store *st = srv__api_store_lock(a);
+	enum tb_status rc = store_lap_row_get(st, id, &row, &err);
+	if (rc == TB_OK)
+		rc = srv_tm_cache_get(srv__api_tm_cache(a), st, row.session_id,
+				      false, &tm, &err);
+	srv__api_store_unlock(a);
+	if (rc != TB_OK) {
+		snprintf(m->why, sizeof(m->why), "%s", err.msg);
+		return;
+	}
+	m->track = tm.track; /* taken over: tm is not released */
+	m->has_track = tm.has_track;
+	m->stored = tm.src == SRV_TM_STORED;
+	m->corners = tm.corners;
+	m->has_corners = tm.has_corners;
+	if (tm.why[0])
+		snprintf(m->why, sizeof(m->why), "%.*s",
+			 (int)sizeof(m->why) - 1, tm.why);
+	m->length_m = m->has_corners ? m->corners.length_m
+		      : m->has_track ? m->track.length_m
+				     : NAN;
 }
 
 static void model_release(struct ui_model *m)
