@@ -421,6 +421,12 @@ static void test_parse_and_errors(void **state)
 	assert_int_equal(sim_driver_solve(&fx.t, &fx.car, &d, &fx.cs, &r, &err),
 			 TB_ERR_ARG);
 	printf("%s\n", err.msg);
+	/* braking so early that even the lightest share cannot reach it */
+	d.m[0] = (struct sim_mistake){SIM_BRAKE_EARLY, 4, 1500};
+	assert_int_equal(sim_driver_solve(&fx.t, &fx.car, &d, &fx.cs, &r, &err),
+			 TB_ERR_ARG);
+	printf("%s\n", err.msg);
+	assert_non_null(strstr(err.msg, "brake-early at corner 4"));
 	d.n_mistakes = 0;
 	d.skill = 1.2;
 	assert_int_equal(sim_driver_solve(&fx.t, &fx.car, &d, &fx.cs, &r, &err),

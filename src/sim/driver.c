@@ -596,9 +596,9 @@ static enum tb_status fits(const struct prof *p, const struct marks *mk,
 		(void)early_share(p, mk, nx, &at);
 		if (at == SIZE_MAX || at + 1 < nx)
 			return tb_fail(err, TB_ERR_ARG,
-				       "driver: %s at corner %d: no braking "
-				       "from %.0f %% of the grip to all of it "
-				       "starts %g m earlier",
+				       "driver: %s at corner %d: braking "
+				       "with %.0f..100 %% of the braking "
+				       "grip cannot start %g m earlier",
 				       name, m->corner, EARLY_F_MIN * 100.0,
 				       m->size);
 		break;
