@@ -124,10 +124,9 @@ static void test_held_out(void **state)
 	assert_int_equal(coach_eval_report(&ev, &rep, &err), TB_OK);
 	printf("%.*s", (int)rep.len, (const char *)rep.data);
 	tb_buf_release(&rep);
-	/* Every mistake type the simulator can tell apart: F1 >= 0.85.
-	 * Early braking and no trail braking are the same speed profile
-	 * in the simulator (both brake earlier and hold the speed: see
-	 * docs/COACH.md), so they are judged together, by cause. */
+	/* Every mistake type: F1 >= 0.85 (early braking, light and
+	 * trailed, and no trail braking, full and released before the
+	 * turn-in, included: they are told apart, not only by cause). */
 	size_t kinds = 0;
 	for (int k = 0; k < COACH_MK__COUNT; k++) {
 		if (!coach_model_has(m, k))
@@ -136,8 +135,6 @@ static void test_held_out(void **state)
 		if (ev.mk[k].n_pos < 10)
 			fail_msg("%s: %zu held-out cases",
 				 coach_mistake_name(k), ev.mk[k].n_pos);
-		if (k == COACH_MK_EARLY_BRAKING || k == COACH_MK_NO_TRAIL)
-			continue;
 		if (!(ev.mk[k].f1 >= 0.85))
 			fail_msg("%s: F1 %.3f < 0.85", coach_mistake_name(k),
 				 ev.mk[k].f1);
@@ -198,11 +195,11 @@ static void test_lap_advice(void **state)
 	assert_true(r->n_advice >= 1);
 	printf("%s\n  why: %s\n  true cost %.3f s\n", r->adv[0].text,
 	       r->adv[0].explain, rep.m[0].cost_s);
-	/* early braking and no trail braking look alike (docs/COACH.md):
-	 * either names the 20 m */
+	/* early braking, not its look-alike no trail braking */
 	assert_int_equal(r->adv[0].corner, 5);
-	assert_true(r->adv[0].mistake == COACH_MK_EARLY_BRAKING ||
-		    r->adv[0].mistake == COACH_MK_NO_TRAIL);
+	if (r->adv[0].mistake != COACH_MK_EARLY_BRAKING)
+		fail_msg("advice names %s, injected early braking",
+			 coach_mistake_name(r->adv[0].mistake));
 	assert_true(strstr(r->adv[0].text, "Turn 5: you") != NULL);
 	assert_true(strstr(r->adv[0].text, "brake 20 m before") ||
 		    strstr(r->adv[0].text, "brake 20 m earlier"));
@@ -248,6 +245,74 @@ static void test_lap_advice(void **state)
 	tb_lap_release(&l0);
 	tb_lap_release(&l1);
 	ana_track_release(&t);
+}
+
+/* The look-alikes told apart on one lap each (club, GT3, 60 Hz): a
+ * lighter, earlier, still trailed braking is early braking; braking
+ * finished before the turn-in is no trail braking. */
+struct alike {
+	struct sim_mistake m;
+	enum coach_mistake want;
+	const char *text;
+};
+
+static void check_alike(const struct alike *a)
+{
+	struct ana_track t;
+	struct sim_car car;
+	struct tb_error err;
+	assert_int_equal(sim_track_builtin("club", &t, &err), TB_OK);
+	assert_int_equal(sim_car_class(TB_CLASS_GT3, &car, &err), TB_OK);
+	struct sim_driver d0, d1;
+	memset(&d0, 0, sizeof(d0));
+	d0.skill = 0.97;
+	d1 = d0;
+	d1.n_mistakes = 1;
+	d1.m[0] = a->m;
+	struct tb_lap l0, l1;
+	struct ana_grid g0, g1;
+	tb_lap_init(&l0);
+	tb_lap_init(&l1);
+	assert_int_equal(sim_driver_lap(&t, &car, &d0, 60, &l0, NULL, &err),
+			 TB_OK);
+	assert_int_equal(sim_driver_lap(&t, &car, &d1, 60, &l1, NULL, &err),
+			 TB_OK);
+	assert_int_equal(ana_grid_from_lap(&l0, &t, 1.0, &g0, &err), TB_OK);
+	assert_int_equal(ana_grid_from_lap(&l1, &t, 1.0, &g1, &err), TB_OK);
+	const struct ana_grid *refs[] = {&g0};
+	struct ana_corners ac;
+	assert_int_equal(ana_corners_find(&t, refs, 1, &ac, &err), TB_OK);
+	struct coach_model *m = shipped();
+	struct coach_lap_result *r = malloc(sizeof(*r));
+	assert_int_equal(coach_lap(m, &g1, &g0, &ac, 0, NAN, r, &err), TB_OK);
+	assert_true(r->n_advice >= 1);
+	printf("%s:%d:%g -> %s\n", sim_mistake_name(a->m.kind), a->m.corner,
+	       a->m.size, r->adv[0].text);
+	if (r->adv[0].corner != a->m.corner || r->adv[0].mistake != a->want ||
+	    !strstr(r->adv[0].text, a->text))
+		fail_msg("%s at turn %d: advice on turn %d names %s",
+			 sim_mistake_name(a->m.kind), a->m.corner,
+			 r->adv[0].corner,
+			 coach_mistake_name(r->adv[0].mistake));
+	free(r);
+	coach_model_destroy(m);
+	ana_grid_release(&g0);
+	ana_grid_release(&g1);
+	tb_lap_release(&l0);
+	tb_lap_release(&l1);
+	ana_track_release(&t);
+}
+
+static void test_alike_told_apart(void **state)
+{
+	(void)state;
+	static const struct alike cases[] = {
+	    {{SIM_BRAKE_EARLY, 4, 20}, COACH_MK_EARLY_BRAKING, "brake 20 m"},
+	    {{SIM_NO_TRAIL, 4, 10}, COACH_MK_NO_TRAIL, "release the brake"},
+	    {{SIM_NO_TRAIL, 5, 5}, COACH_MK_NO_TRAIL, "release the brake"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_alike(&cases[i]);
 }
 
 /* Cross-class: a GT3 lap and an F1 lap of drivers using the same share
@@ -449,6 +514,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_model),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_lap_advice),
+	    cmocka_unit_test(test_alike_told_apart),
 	    cmocka_unit_test(test_cross_class),
 	    cmocka_unit_test(test_alloc_faults),
 	    cmocka_unit_test(test_held_out),

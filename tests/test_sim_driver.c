@@ -12,13 +12,14 @@
 
 #include "sim/sim.h"
 
-#define STEP	  1.0
-#define SKILL	  0.97
-#define COST_TOL  0.010 /* loss vs true cost, s */
-#define NOISE_TOL 0.005 /* loss of an untouched corner, s */
-#define SUM_TOL	  0.001 /* losses vs lap delta, s */
-#define POS_TOL	  2.0	/* brake point / pickup shift, m */
-#define KMH_TOL	  1.0	/* minimum speed change, km/h */
+#define STEP		1.0
+#define SKILL		0.97
+#define COST_TOL	0.010 /* loss vs true cost, s */
+#define NOISE_TOL	0.005 /* loss of an untouched corner, s */
+#define SUM_TOL		0.001 /* losses vs lap delta, s */
+#define POS_TOL		2.0   /* brake point / pickup shift, m */
+#define KMH_TOL		1.0   /* minimum speed change, km/h */
+#define EARLY_PEAK_DROP 0.05  /* early braking: lighter peak brake, at least */
 
 struct fix {
 	struct ana_track t;
@@ -129,7 +130,7 @@ static void analyse(const struct sim_mistake *m, const struct sim_noise *nz,
 		       " min %+.2f "
 		       "km/h  pickup %+.2f m  coast %+.1f m  release %+.1f m"
 		       "  overlap %.0f/%.0f m  corr %.0f/%.0f  full %+.1f m"
-		       "  exit100 %+.2f km/h\n",
+		       "  exit100 %+.2f km/h  peak %.2f/%.2f\n",
 		       r->cs.c[k].number, r->loss[k], r->fixed[k],
 		       r->ml[k].brake_m - r->mr[k].brake_m,
 		       r->ml[k].min_kmh - r->mr[k].min_kmh,
@@ -139,7 +140,8 @@ static void analyse(const struct sim_mistake *m, const struct sim_noise *nz,
 		       r->ml[k].overlap_m, r->mr[k].overlap_m,
 		       r->ml[k].steer_corrections, r->mr[k].steer_corrections,
 		       r->ml[k].full_throttle_m - r->mr[k].full_throttle_m,
-		       r->ml[k].exit_kmh[1] - r->mr[k].exit_kmh[1]);
+		       r->ml[k].exit_kmh[1] - r->mr[k].exit_kmh[1],
+		       r->ml[k].brake_peak, r->mr[k].brake_peak);
 	free(delta);
 	ana_grid_release(&gref);
 	ana_grid_release(&glap);
@@ -226,6 +228,25 @@ static void check_no_trail(const struct run *r, size_t k, double size)
 			 r->ml[k].brake_m - r->mr[k].brake_m);
 }
 
+/* Early braking: the brake point size m earlier, a lighter peak
+ * (the braking force scaled down), still trailed into the corner: the
+ * release where the clean lap releases, the overlap kept. */
+static void check_brake_early(const struct run *r, size_t k, double size)
+{
+	const struct ana_corner_metrics *l = &r->ml[k], *c = &r->mr[k];
+	double db = l->brake_m - c->brake_m;
+	double dr = l->trail_release_m - c->trail_release_m;
+	if (!(fabs(db + size) <= POS_TOL) ||
+	    !(l->brake_peak < c->brake_peak - EARLY_PEAK_DROP) ||
+	    !(fabs(dr) <= POS_TOL) ||
+	    !(l->overlap_m >= c->overlap_m - POS_TOL) || !(l->overlap_m > 0))
+		fail_msg("corner %zu brake early %g m: brake point %+.2f m, "
+			 "peak %.2f (clean %.2f), release %+.1f m, overlap "
+			 "%.0f m (clean %.0f)",
+			 k + 1, size, db, l->brake_peak, c->brake_peak, dr,
+			 l->overlap_m, c->overlap_m);
+}
+
 static void check_case(const struct mcase *c, const struct sim_noise *nz,
 		       double rate)
 {
@@ -236,15 +257,10 @@ static void check_case(const struct mcase *c, const struct sim_noise *nz,
 	size_t k = idx_of(r, c->corner);
 	const struct sim_mistake_result *mr = &r->rep.m[0];
 	switch (c->kind) {
-	case SIM_BRAKE_EARLY: {
-		double db = r->ml[k].brake_m - r->mr[k].brake_m;
-		if (!(fabs(db + c->size) <= POS_TOL))
-			fail_msg("corner %d brake point delta %.2f m, "
-				 "injected -%g m",
-				 c->corner, db, c->size);
+	case SIM_BRAKE_EARLY:
+		check_brake_early(r, k, c->size);
 		assert_true(fabs(mr->at_m - mr->base_at_m + c->size) <= 1.0);
 		break;
-	}
 	case SIM_SLOW: {
 		double dv = r->ml[k].min_kmh - r->mr[k].min_kmh;
 		double want = -(1 - c->size) * mr->base_min_ms * TB_KMH_PER_MS;
@@ -405,6 +421,12 @@ static void test_parse_and_errors(void **state)
 	assert_int_equal(sim_driver_solve(&fx.t, &fx.car, &d, &fx.cs, &r, &err),
 			 TB_ERR_ARG);
 	printf("%s\n", err.msg);
+	/* braking so early that even the lightest share cannot reach it */
+	d.m[0] = (struct sim_mistake){SIM_BRAKE_EARLY, 4, 1500};
+	assert_int_equal(sim_driver_solve(&fx.t, &fx.car, &d, &fx.cs, &r, &err),
+			 TB_ERR_ARG);
+	printf("%s\n", err.msg);
+	assert_non_null(strstr(err.msg, "brake-early at corner 4"));
 	d.n_mistakes = 0;
 	d.skill = 1.2;
 	assert_int_equal(sim_driver_solve(&fx.t, &fx.car, &d, &fx.cs, &r, &err),

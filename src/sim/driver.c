@@ -19,6 +19,8 @@
 #define IMPLICIT_ITERS 6     /* fixed-point steps of a braking segment */
 #define STEER_ON       0.05  /* steering, as the analysis has it */
 #define MISTAKE_MAX_M  2000.0
+#define EARLY_F_MIN    0.15 /* lightest braking of an early braker */
+#define EARLY_BISECT   40   /* bisection steps of its braking share */
 
 static const char *const kind_names[] = {
     "brake-early",    "slow",	    "late-throttle",	 "coast",
@@ -336,20 +338,6 @@ static double coast_next(const struct prof *p, double u)
 	return v2 > 0 ? sqrt(v2) : 0.0;
 }
 
-/* Speed after one segment braking at the limit into point i: the
- * deceleration at the segment's end state, as the solver's backward
- * pass has it (a fixed point: it depends weakly on the speed). */
-static double brake_next(const struct prof *p, double u, size_t i)
-{
-	double x = u;
-	for (int it = 0; it < IMPLICIT_ITERS; it++) {
-		double a = sim__accel_avail(p->sc, x, p->curv[i], -1);
-		double v2 = u * u - 2.0 * p->ds * a;
-		x = v2 > 0 ? sqrt(v2) : 0.0;
-	}
-	return x;
-}
-
 /* Lowered points propagate at the limit: ahead (drive) from s and
  * back (braking) from s, until the profile is already slower. */
 static void repair_ahead(const struct prof *p, size_t s)
@@ -383,18 +371,69 @@ static size_t metres_to_steps(const struct prof *p, double m)
 	return (size_t)llround(m / p->ds);
 }
 
+/* Deceleration braking into point i at speed v (the segment's end
+ * state, as the solver's backward pass has it) with the tyres' braking
+ * force, friction ellipse included, scaled by f; drag whole. */
+static double decel_scaled(const struct prof *p, double v, size_t i, double f)
+{
+	struct sim_forces fo;
+	sim_car_forces(p->sc, v, &fo);
+	double drag = fo.drag_n / p->sc->mass_kg;
+	return f * (sim__accel_avail(p->sc, v, p->curv[i], -1) - drag) + drag;
+}
+
+/* Early, light braking with the braking force scaled by f: a backward
+ * pass from the end e of the clean braking run at its speed, no point
+ * faster than the clean lap, until at or before the clean onset b the
+ * curve meets the clean profile. Returns how many points before b that
+ * is (the new onset), SIZE_MAX when not within lim; the profile is
+ * written (in place) when write. */
+static size_t early_pass(const struct prof *p, const struct marks *mk, double f,
+			 size_t lim, bool write)
+{
+	size_t n = p->n, i = mk->e, d_eb = (mk->e + n - mk->b) % n;
+	double u = p->w[i];
+	for (size_t j = 0; j < n && j < d_eb + lim + 1; j++) {
+		size_t pv = (i + n - 1) % n;
+		double v2 = u * u + 2.0 * p->ds * decel_scaled(p, u, i, f);
+		double nu = v2 > 0 ? sqrt(v2) : 0.0;
+		if (j + 1 >= d_eb && nu >= p->w[pv])
+			return j + 1 - d_eb;
+		u = fmin(nu, p->w[pv]);
+		if (write)
+			p->w[pv] = u;
+		i = pv;
+	}
+	return SIZE_MAX;
+}
+
+/* The share f of the braking force (bisection in [EARLY_F_MIN, 1])
+ * whose early_pass meets the clean profile nb points before b, or the
+ * nearest short of it; *at gets where it meets (SIZE_MAX: nowhere). */
+static double early_share(const struct prof *p, const struct marks *mk,
+			  size_t nb, size_t *at)
+{
+	double lo = EARLY_F_MIN, hi = 1.0;
+	for (int it = 0; it < EARLY_BISECT; it++) {
+		double mid = 0.5 * (lo + hi);
+		size_t s = early_pass(p, mk, mid, nb, false);
+		if (s == SIZE_MAX || s > nb)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*at = early_pass(p, mk, hi, nb, false);
+	return hi;
+}
+
+/* Braking x metres earlier, lighter: early_pass with the share that
+ * puts the onset x metres before b; the brake is trailed to e as on the
+ * clean lap (the same release, the overlap kept). */
 static void brake_early(const struct prof *p, const struct marks *mk, double x)
 {
-	size_t nb = metres_to_steps(p, x) % p->n;
-	size_t i = (mk->b + p->n - nb) % p->n;
-	double u = p->w[i], hold = p->w[mk->e];
-	while (i != mk->e) {
-		size_t nx = (i + 1) % p->n;
-		u = fmax(brake_next(p, u, nx), hold);
-		if (u < p->w[nx])
-			p->w[nx] = u;
-		i = nx;
-	}
+	size_t at;
+	double f = early_share(p, mk, metres_to_steps(p, x), &at);
+	(void)early_pass(p, mk, f, at, true);
 }
 
 static void slow(const struct prof *p, const struct marks *mk, double f)
@@ -552,6 +591,18 @@ static enum tb_status fits(const struct prof *p, const struct marks *mk,
 	const char *name = sim_mistake_name(m->kind);
 	size_t nx = metres_to_steps(p, m->size);
 	switch (m->kind) {
+	case SIM_BRAKE_EARLY: {
+		size_t at;
+		(void)early_share(p, mk, nx, &at);
+		if (at == SIZE_MAX || at + 1 < nx)
+			return tb_fail(err, TB_ERR_ARG,
+				       "driver: %s at corner %d: braking "
+				       "with %.0f..100 %% of the braking "
+				       "grip cannot start %g m earlier",
+				       name, m->corner, EARLY_F_MIN * 100.0,
+				       m->size);
+		break;
+	}
 	case SIM_NO_TRAIL:
 		if (mk->ti == SIZE_MAX || mk->ti <= mk->b)
 			return tb_fail(err, TB_ERR_ARG,

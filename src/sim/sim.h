@@ -351,10 +351,14 @@ enum tb_status sim_car_parse(const char *text, struct sim_car *car,
 #define SIM_MISTAKES_MAX 16
 
 enum sim_mistake_kind {
-	SIM_BRAKE_EARLY,   /* size m: braking starts that much earlier, at
-			      the limit from there; the corner's minimum
-			      speed is then held until the limit lap
-			      allows more */
+	SIM_BRAKE_EARLY,   /* size m: braking starts that much earlier and
+			      lighter: the tyres' braking force (friction
+			      ellipse kept) scaled by one share f in
+			      [0.15, 1], found by bisection so that the
+			      backward pass from the end of the clean
+			      braking run meets the clean profile size m
+			      before the clean brake point; trailed to
+			      the same end (release and overlap kept) */
 	SIM_SLOW,	   /* size = factor in (0, 1): the corner's minimum
 			      speed times it, held over the limit lap's
 			      minimum, braked into and driven out of at
