@@ -32,10 +32,9 @@ struct ana_track {
  * TB_ERR_ARG if fewer than one usable lap; laps whose length differs
  * from the median by more than 2 % are left out (n_used says how many
  * were used). */
-enum tb_status ana_track_build(const struct tb_lap *const *laps,
-			       size_t n_laps, double step_m,
-			       struct ana_track *out, size_t *n_used,
-			       struct tb_error *err) TB_WUR;
+enum tb_status ana_track_build(const struct tb_lap *const *laps, size_t n_laps,
+			       double step_m, struct ana_track *out,
+			       size_t *n_used, struct tb_error *err) TB_WUR;
 void ana_track_release(struct ana_track *t);
 
 /* A model as bytes, to store and reuse it (the store keeps it opaque).
@@ -64,45 +63,45 @@ double ana_track_project(const struct ana_track *t, double x, double y,
 /* Distance base of a lap. */
 
 enum ana_dist_method {
-	ANA_DIST_TRACK,	      /* projected onto the track model, fused with
-				 integrated speed */
-	ANA_DIST_CHANNEL,     /* the source's own lap distance channel
-				 (with a track model and a low sample rate:
-				 scaled onto its length, projection as a
-				 check, see check_m) */
-	ANA_DIST_SPEED,	      /* integrated speed (no position, no channel) */
+	ANA_DIST_TRACK,	  /* projected onto the track model, fused with
+			     integrated speed */
+	ANA_DIST_CHANNEL, /* the source's own lap distance channel
+			     (with a track model and a low sample rate:
+			     scaled onto its length, projection as a
+			     check, see check_m) */
+	ANA_DIST_SPEED,	  /* integrated speed (no position, no channel) */
 };
 const char *ana_dist_method_name(enum ana_dist_method m); /* "track" */
 
 struct ana_dist_info {
 	enum ana_dist_method method;
-	double length_m;     /* distance covered by the lap */
-	double pos_err_rms;  /* projection error, m (TRACK; CHANNEL with a
-				check: off the path near the channel's
-				distance; else NAN) */
+	double length_m;    /* distance covered by the lap */
+	double pos_err_rms; /* projection error, m (TRACK; CHANNEL with a
+			       check: off the path near the channel's
+			       distance; else NAN) */
 	double pos_err_max;
-	double rate_hz;	     /* median sample rate */
-	size_t n_dropped;    /* samples dropped: duplicate or reversed time,
-				non-finite values */
-	double line_time_s;  /* start/finish crossing, interpolated between
-				samples, in the lap's TB_CH_TIME */
-	double end_time_s;   /* the line at the lap's end (length_m), in
-				TB_CH_TIME: the game's lap time when it
-				agrees with the samples, else extrapolated;
-				NAN if the lap does not reach it */
-	const char *note;    /* NULL, or a fallback / cleanup taken
-				("no position: lap distance channel") */
+	double rate_hz;	       /* median sample rate */
+	size_t n_dropped;      /* samples dropped: duplicate or reversed time,
+				  non-finite values */
+	double line_time_s;    /* start/finish crossing, interpolated between
+				  samples, in the lap's TB_CH_TIME */
+	double end_time_s;     /* the line at the lap's end (length_m), in
+				  TB_CH_TIME: the game's lap time when it
+				  agrees with the samples, else extrapolated;
+				  NAN if the lap does not reach it */
+	const char *note;      /* NULL, or a fallback / cleanup taken
+				  ("no position: lap distance channel") */
 	enum tb_channel clock; /* the lap's clock the times above are in:
 				TB_CH_TIME, or TB_CH_LAP_TIME when that
 				one runs steadier (a game clock against a
 				jittery receive time) */
-	double check_m;	     /* CHANNEL on a track model (a low-rate
-				source, < 20 Hz: its own distance scaled
-				onto the model's length is the base): the
-				largest disagreement, m, of the projected
-				positions along the path with it (median of
-				9 samples, so one glitch does not count);
-				NAN without such a check */
+	double check_m;	       /* CHANNEL on a track model (a low-rate
+				  source, < 20 Hz: its own distance scaled
+				  onto the model's length is the base): the
+				  largest disagreement, m, of the projected
+				  positions along the path with it (median of
+				  9 samples, so one glitch does not count);
+				  NAN without such a check */
 };
 
 /* Lap distance of every sample of lap into dist[lap->n] (metres from the
@@ -119,22 +118,24 @@ enum tb_status ana_lap_distance(const struct tb_lap *lap,
 
 struct ana_grid {
 	double step_m;
-	size_t n;	  /* points: floor(length / step) + 1 */
+	size_t n; /* points: floor(length / step) + 1 */
 	double length_m;
-	tb_chmask chans;  /* channels with at least one known point */
-	double *t;	  /* n: elapsed time since the line, s (always) */
+	tb_chmask chans; /* channels with at least one known point */
+	double *t;	 /* n: elapsed time since the line, s (always) */
 	double *col[TB_CH__COUNT]; /* n each for chans; NAN = unknown here */
-	struct ana_dist_info dist;  /* how the distance was obtained */
-	int32_t lap_time_ms;	    /* the lap's (game's) time, or unknown */
-	double t_end_s;		    /* elapsed time at length_m (the line at
-				       the end), NAN if not reached */
-	uint32_t src;		    /* ANA_SRC_* bits about the source: 0 when
-				       created; the caller sets them */
+	struct ana_dist_info dist; /* how the distance was obtained */
+	int32_t lap_time_ms;	   /* the lap's (game's) time, or unknown */
+	double t_end_s;		   /* elapsed time at length_m (the line at
+				      the end), NAN if not reached */
+	uint32_t src;		   /* ANA_SRC_* bits about the source:
+				      ana_grid_from_lap sets them from the
+				      lap, ana_resample leaves them 0 */
 };
 
 /* What a grid's source can and cannot tell (struct ana_grid.src). */
-#define ANA_SRC_BRAKE_BINARY (1u << 0) /* TB_CH_BRAKE is on/off (0/1), not
-					  a pedal fraction (F1 timing) */
+#define ANA_SRC_BRAKE_BINARY                                                   \
+	(1u << 0) /* TB_CH_BRAKE is on/off (0/1), not                          \
+		     a pedal fraction (F1 timing) */
 
 /* Resample lap onto a step_m grid using dist (from ana_lap_distance):
  * linear interpolation for continuous channels, hold for step channels
@@ -147,23 +148,27 @@ enum tb_status ana_resample(const struct tb_lap *lap, const double *dist,
 			    struct tb_error *err) TB_WUR;
 void ana_grid_release(struct ana_grid *g);
 
-/* Convenience: distance + resample in one call. */
+/* Convenience: distance + resample in one call, with out->src set from
+ * the lap (ANA_SRC_BRAKE_BINARY when ana_lap_brake_binary). */
 enum tb_status ana_grid_from_lap(const struct tb_lap *lap,
 				 const struct ana_track *track, double step_m,
 				 struct ana_grid *out,
 				 struct tb_error *err) TB_WUR;
+/* True if the lap's brake is on/off (F1 timing data): every known sample
+ * 0 or 1, and at least one 1. */
+bool ana_lap_brake_binary(const struct tb_lap *lap);
 
 /* ------------------------------------------------------------------ */
 /* Delta time. */
 
 struct ana_delta_info {
-	double final_s;	    /* delta at the line = lap time difference */
-	double confidence;  /* 0..1: position error, sample rates, line
-			       length difference and the channel-vs-
-			       positions check (check_m) folded into one
-			       figure; < 0.25 with a warning when the
-			       check fails (> 30 m) */
-	double len_diff_m;  /* lap length - reference length */
+	double final_s;	     /* delta at the line = lap time difference */
+	double confidence;   /* 0..1: position error, sample rates, line
+				length difference and the channel-vs-
+				positions check (check_m) folded into one
+				figure; < 0.25 with a warning when the
+				check fails (> 30 m) */
+	double len_diff_m;   /* lap length - reference length */
 	const char *warning; /* NULL, or why the comparison is doubtful */
 };
 
@@ -185,16 +190,16 @@ enum tb_status ana_delta(const struct ana_grid *lap, const struct ana_grid *ref,
 #define ANA_CORNERS_MAX 64
 
 struct ana_corner {
-	int number;	   /* stable 1-based number along the lap */
-	double start_m;	   /* segment start (end of the previous straight,
-			      before this corner's braking) */
-	double brake_m;	   /* where the reference starts braking / lifting
-			      (NAN if it does not) */
-	double apex_m;	   /* minimum speed of the reference */
-	double exit_m;	   /* back on full throttle / curvature ends */
-	double end_m;	   /* segment end = next start */
-	double curv_max;   /* 1/m, signed (+ left) */
-	bool complex;	   /* several apexes merged */
+	int number;	 /* stable 1-based number along the lap */
+	double start_m;	 /* segment start (end of the previous straight,
+			    before this corner's braking) */
+	double brake_m;	 /* where the reference starts braking / lifting
+			    (NAN if it does not) */
+	double apex_m;	 /* minimum speed of the reference */
+	double exit_m;	 /* back on full throttle / curvature ends */
+	double end_m;	 /* segment end = next start */
+	double curv_max; /* 1/m, signed (+ left) */
+	bool complex;	 /* several apexes merged */
 };
 
 struct ana_corners {
@@ -277,22 +282,22 @@ struct ana_session_lap {
 };
 
 struct ana_corner_stats {
-	size_t n_laps;	    /* clean laps with a segment time */
-	double best_s;	    /* best segment time among clean laps */
-	size_t best_lap;    /* index into the laps array */
-	double time_sd_s;   /* std dev of the segment time */
-	double brake_sd_m;  /* std dev of the brake point (laps braking) */
-	double min_kmh_sd;  /* std dev of the minimum speed */
+	size_t n_laps;	   /* clean laps with a segment time */
+	double best_s;	   /* best segment time among clean laps */
+	size_t best_lap;   /* index into the laps array */
+	double time_sd_s;  /* std dev of the segment time */
+	double brake_sd_m; /* std dev of the brake point (laps braking) */
+	double min_kmh_sd; /* std dev of the minimum speed */
 };
 
 struct ana_session_summary {
 	size_t n_clean;
-	double best_lap_s;	   /* fastest clean lap (NAN: none) */
-	size_t best_lap;	   /* its index */
-	double theoretical_s;	   /* sum over segments of best_s */
+	double best_lap_s;    /* fastest clean lap (NAN: none) */
+	size_t best_lap;      /* its index */
+	double theoretical_s; /* sum over segments of best_s */
 	size_t n_corners;
 	struct ana_corner_stats c[ANA_CORNERS_MAX];
-	size_t n_cars;		   /* cars with a clean lap */
+	size_t n_cars;		       /* cars with a clean lap */
 	size_t car_best[ANA_CARS_MAX]; /* per car index: best clean lap's
 					  index, SIZE_MAX if none */
 };

@@ -6,14 +6,14 @@
 
 #include "analysis.h"
 
-#define GRID_MAX_POINTS (1u << 22)  /* 4000 km at 1 m */
-#define GRID_DEFAULT_GAP_M 50.0	    /* ana_grid_from_lap */
-#define DELTA_LAYOUT_TOL 0.02	    /* same layout within 2 % */
-#define DELTA_SCALE_WARN 0.005	    /* warn above 0.5 % */
-#define CONF_ERR_M 3.0		    /* position error halving confidence */
-#define CONF_RATE_HZ 20.0	    /* full confidence from this rate */
-#define CONF_CHECK_M 20.0	    /* channel vs positions halving it */
-#define DELTA_CHECK_WARN_M 30.0	    /* ... and warned about beyond */
+#define GRID_MAX_POINTS	   (1u << 22) /* 4000 km at 1 m */
+#define GRID_DEFAULT_GAP_M 50.0	      /* ana_grid_from_lap */
+#define DELTA_LAYOUT_TOL   0.02	      /* same layout within 2 % */
+#define DELTA_SCALE_WARN   0.005      /* warn above 0.5 % */
+#define CONF_ERR_M	   3.0	      /* position error halving confidence */
+#define CONF_RATE_HZ	   20.0	      /* full confidence from this rate */
+#define CONF_CHECK_M	   20.0	      /* channel vs positions halving it */
+#define DELTA_CHECK_WARN_M 30.0	      /* ... and warned about beyond */
 
 void ana_grid_release(struct ana_grid *g)
 {
@@ -33,8 +33,8 @@ static size_t time_knots(const struct tb_lap *lap, const double *dist,
 			 double *kt)
 {
 	size_t k = 0;
-	enum tb_channel clk = info->clock == TB_CH_LAP_TIME ? TB_CH_LAP_TIME
-							    : TB_CH_TIME;
+	enum tb_channel clk =
+	    info->clock == TB_CH_LAP_TIME ? TB_CH_LAP_TIME : TB_CH_TIME;
 	const double *tc = lap->col[clk] ? lap->col[clk] : lap->col[TB_CH_TIME];
 	for (size_t i = 0; i < lap->n; i++) {
 		if (isnan(dist[i]))
@@ -93,8 +93,7 @@ static size_t next_with(const struct tb_lap *lap, const double *dist,
 
 /* One channel onto the grid; returns true if any point is known. */
 static bool grid_channel(const struct tb_lap *lap, const double *dist,
-			 enum tb_channel ch, double max_gap,
-			 struct ana_grid *g)
+			 enum tb_channel ch, double max_gap, struct ana_grid *g)
 {
 	const double *v = lap->col[ch];
 	double *out = g->col[ch];
@@ -155,8 +154,8 @@ enum tb_status ana_resample(const struct tb_lap *lap, const double *dist,
 	double fn = floor(len / step_m) + 1;
 	if (fn > GRID_MAX_POINTS)
 		return tb_fail(err, TB_ERR_LIMIT,
-			       "resample: %.0f points at %g m exceed %u",
-			       fn, step_m, GRID_MAX_POINTS);
+			       "resample: %.0f points at %g m exceed %u", fn,
+			       step_m, GRID_MAX_POINTS);
 	enum tb_status st = TB_ERR_NOMEM;
 	double *ks = tb_malloc((lap->n + 2) * sizeof(double));
 	double *kt = tb_malloc((lap->n + 2) * sizeof(double));
@@ -227,7 +226,25 @@ enum tb_status ana_grid_from_lap(const struct tb_lap *lap,
 		st = ana_resample(lap, dist, &info, step_m, gap, out, err);
 	}
 	tb_free(dist);
+	if (st == TB_OK && ana_lap_brake_binary(lap))
+		out->src |= ANA_SRC_BRAKE_BINARY;
 	return st;
+}
+
+bool ana_lap_brake_binary(const struct tb_lap *lap)
+{
+	const double *b = lap ? lap->col[TB_CH_BRAKE] : NULL;
+	if (!b)
+		return false;
+	bool one = false;
+	for (size_t i = 0; i < lap->n; i++) {
+		if (!(lap->mask[i] & TB_CHBIT(TB_CH_BRAKE)))
+			continue;
+		if (b[i] != 0 && b[i] != 1)
+			return false;
+		one |= b[i] == 1;
+	}
+	return one;
 }
 
 /* Time of grid g at distance s (0 <= s <= length), linear between grid
@@ -277,8 +294,8 @@ static double grid_err(const struct ana_grid *g)
 	return CONF_ERR_M;
 }
 
-static double confidence(const struct ana_grid *lap,
-			 const struct ana_grid *ref, double rel)
+static double confidence(const struct ana_grid *lap, const struct ana_grid *ref,
+			 double rel)
 {
 	double e = fmax(grid_err(lap), grid_err(ref));
 	double c_pos = 1.0 / (1.0 + (e / CONF_ERR_M) * (e / CONF_ERR_M));

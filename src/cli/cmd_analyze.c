@@ -48,23 +48,6 @@ static int load(const char *cmd, struct store *st, int64_t id, struct alap *a)
 	return 0;
 }
 
-/* F1 timing data carries the brake as on/off: every known sample 0/1. */
-static bool brake_binary(const struct tb_lap *lap)
-{
-	const double *b = lap->col[TB_CH_BRAKE];
-	if (!b)
-		return false;
-	bool one = false;
-	for (size_t i = 0; i < lap->n; i++) {
-		if (!(lap->mask[i] & TB_CHBIT(TB_CH_BRAKE)))
-			continue;
-		if (b[i] != 0 && b[i] != 1)
-			return false;
-		one |= b[i] == 1;
-	}
-	return one;
-}
-
 /* The session's track model and corners (trackmodel.h: stored and
  * reused, else built from the session's fastest clean laps, or from the
  * reference lap(s) when it has none, and stored). Says which on `out`
@@ -109,8 +92,6 @@ static int to_grid(const char *cmd, struct alap *a, const struct ana_track *t)
 						  : 1;
 	}
 	a->has_grid = true;
-	if (brake_binary(&a->lap))
-		a->grid.src |= ANA_SRC_BRAKE_BINARY;
 	return 0;
 }
 

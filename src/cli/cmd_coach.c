@@ -37,18 +37,6 @@ static void clap_release(struct clap *a)
 	a->has_grid = false;
 }
 
-static bool brake_binary(const struct tb_lap *lap)
-{
-	const double *b = lap->col[TB_CH_BRAKE];
-	if (!b)
-		return false;
-	for (size_t i = 0; i < lap->n; i++)
-		if ((lap->mask[i] & TB_CHBIT(TB_CH_BRAKE)) && b[i] != 0 &&
-		    b[i] != 1)
-			return false;
-	return true;
-}
-
 /* Load a lap and put it on its distance grid (on the session's track
  * model when given, else the lap's own distance channel or integrated
  * speed). 0 or an exit code, message printed. */
@@ -71,8 +59,6 @@ static int load_on(struct store *st, int64_t id, const struct ana_track *t,
 		return 65;
 	}
 	a->has_grid = true;
-	if (brake_binary(&a->lap))
-		a->grid.src |= ANA_SRC_BRAKE_BINARY;
 	return 0;
 }
 

@@ -35,18 +35,6 @@ static int pick_best(void *ctx, const struct store_lap_row *r)
 	return 0;
 }
 
-static bool brake_binary(const struct tb_lap *lap)
-{
-	const double *b = lap->col[TB_CH_BRAKE];
-	if (!b)
-		return false;
-	for (size_t i = 0; i < lap->n; i++)
-		if ((lap->mask[i] & TB_CHBIT(TB_CH_BRAKE)) && b[i] != 0 &&
-		    b[i] != 1)
-			return false;
-	return true;
-}
-
 /* The reference's id from ?ref=, or 0 with r filled. */
 static int64_t ref_id(struct store *st, const char *spec,
 		      const struct store_lap_row *lap, struct srv_reply *r)
@@ -78,8 +66,6 @@ static bool grid_of(const struct tb_lap *lap, const struct ana_track *t,
 {
 	if (ana_grid_from_lap(lap, t, 1.0, g, NULL) != TB_OK)
 		return false;
-	if (brake_binary(lap))
-		g->src |= ANA_SRC_BRAKE_BINARY;
 	return true;
 }
 

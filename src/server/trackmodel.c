@@ -147,23 +147,6 @@ static bool has_pos(const struct tb_lap *lap)
 	return (lap->chans & m) == m;
 }
 
-/* F1 timing data carries the brake as on/off: every known sample 0/1. */
-static bool brake_binary(const struct tb_lap *lap)
-{
-	const double *b = lap->col[TB_CH_BRAKE];
-	if (!b)
-		return false;
-	bool one = false;
-	for (size_t i = 0; i < lap->n; i++) {
-		if (!(lap->mask[i] & TB_CHBIT(TB_CH_BRAKE)))
-			continue;
-		if (b[i] != 0 && b[i] != 1)
-			return false;
-		one |= b[i] == 1;
-	}
-	return one;
-}
-
 /* Build from the loaded laps with positions (else the fallback). */
 static void build_model(struct srv_tm *m, struct tb_lap *laps, size_t n,
 			const struct tb_lap *fallback)
@@ -203,8 +186,6 @@ static void find_corners(struct srv_tm *m, const struct tb_lap *ref)
 		snprintf(m->why, sizeof(m->why), "no corners: %s", err.msg);
 		return;
 	}
-	if (brake_binary(ref))
-		g.src |= ANA_SRC_BRAKE_BINARY;
 	const struct ana_grid *refs[] = {&g};
 	if (ana_corners_find(m->has_track ? &m->track : NULL, refs, 1,
 			     &m->corners, &err) == TB_OK)
