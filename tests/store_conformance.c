@@ -386,6 +386,22 @@ static void sc_best_lap(void **state)
 	OK(store_session_get(f->st, sid, &r, E));
 	assert_int_equal(r.n_laps, 5);
 	assert_int_equal(r.best_lap_ms, 88900);
+
+	/* The fastest clean lap, per car or of any car: car 1 gets a
+	 * faster clean lap than car 0's. */
+	int64_t best0 = 0, best1 = 0, any = 0, none = -1;
+	int32_t ms = 0;
+	struct tb_lap lap;
+	make_lap(&lap, 1, 1, 88000, 0, 40);
+	OK(store_lap_put(f->st, sid, &lap, &best1, E));
+	tb_lap_release(&lap);
+	OK(store_session_best(f->st, sid, 0, &best0, &ms, E));
+	assert_int_equal(ms, 88900);
+	OK(store_session_best(f->st, sid, -1, &any, &ms, E));
+	assert_int_equal(ms, 88000);
+	assert_true(any == best1 && best0 != best1 && best0 != 0);
+	OK(store_session_best(f->st, sid, 7, &none, NULL, E));
+	assert_int_equal(none, 0);
 }
 
 static void sc_unknown_ids(void **state)
@@ -569,11 +585,12 @@ static void sc_refs(void **state)
 	OK(store_ref_put(f->st, a, "ANTONELLI", TB_CLASS_GT3, "user", E));
 	/* Tagging again replaces the tag. */
 	OK(store_ref_put(f->st, a, "ANTONELLI", TB_CLASS_F1, "f1-timing", E));
-	assert_int_equal(store_ref_put(f->st, 999999, "X", TB_CLASS_F1, "u", NULL),
-			 TB_ERR_NOTFOUND);
 	assert_int_equal(
-		store_ref_put(f->st, a, "X", (enum tb_car_class)99, "u", NULL),
-		TB_ERR_ARG);
+	    store_ref_put(f->st, 999999, "X", TB_CLASS_F1, "u", NULL),
+	    TB_ERR_NOTFOUND);
+	assert_int_equal(
+	    store_ref_put(f->st, a, "X", (enum tb_car_class)99, "u", NULL),
+	    TB_ERR_ARG);
 	struct ref_list l = {0};
 	OK(store_refs_list(f->st, collect_ref, &l, E));
 	assert_int_equal(l.n, 2);
@@ -587,8 +604,8 @@ static void sc_refs(void **state)
 	tb_lap_release(&lap);
 }
 
-static struct store_track_row track_row(const char *track,
-					const char *layout, double len)
+static struct store_track_row track_row(const char *track, const char *layout,
+					double len)
 {
 	struct store_track_row m;
 	memset(&m, 0, sizeof(m));
@@ -646,8 +663,7 @@ static void sc_tracks(void **state)
 			 TB_ERR_NOTFOUND);
 	struct store_track_row e = track_row("", "4318m", 4318.0);
 	OK(store_track_put(f->st, &e, blob, 10, E));
-	OK(store_track_get(f->st, TB_GAME_F1_25, NULL, "4318m", NULL, &got,
-			   E));
+	OK(store_track_get(f->st, TB_GAME_F1_25, NULL, "4318m", NULL, &got, E));
 	assert_int_equal(got.len, 10);
 	OK(store_track_get(f->st, TB_GAME_F1_25, "Sakhir", "GP", NULL, &got,
 			   E));

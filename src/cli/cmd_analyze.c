@@ -99,26 +99,6 @@ static int to_grid(const char *cmd, struct alap *a, const struct ana_track *t)
 /* Reference lap: an id, or the fastest valid lap of the session (of
  * the same car for "best"). */
 
-struct best_ctx {
-	int64_t id;
-	int32_t ms;
-	int car; /* -1: any */
-};
-
-static int pick_best(void *ctx, const struct store_lap_row *r)
-{
-	struct best_ctx *b = ctx;
-	if (r->flags != 0 || r->lap_time_ms <= 0)
-		return 0;
-	if (b->car >= 0 && r->car_index != b->car)
-		return 0;
-	if (b->id == 0 || r->lap_time_ms < b->ms) {
-		b->id = r->id;
-		b->ms = r->lap_time_ms;
-	}
-	return 0;
-}
-
 static int resolve_ref(const char *cmd, struct store *st, const char *spec,
 		       const struct alap *lap, int64_t *out)
 {
@@ -131,20 +111,21 @@ static int resolve_ref(const char *cmd, struct store *st, const char *spec,
 		*out = v;
 		return 0;
 	}
-	struct best_ctx b = {0, 0, best ? lap->row.car_index : -1};
+	int64_t id = 0;
 	struct tb_error err;
 	tb_error_clear(&err);
-	if (store_laps_list(st, lap->row.session_id, pick_best, &b, &err) !=
-	    TB_OK)
+	if (store_session_best(st, lap->row.session_id,
+			       best ? lap->row.car_index : -1, &id, NULL,
+			       &err) != TB_OK)
 		return cli_fail(cmd, &err);
-	if (b.id == 0) {
+	if (id == 0) {
 		fprintf(stderr,
 			"trailbrake %s: no valid timed lap in session "
 			"%" PRId64 "%s to compare with\n",
 			cmd, lap->row.session_id, best ? " for this car" : "");
 		return 1;
 	}
-	*out = b.id;
+	*out = id;
 	return 0;
 }
 

@@ -107,25 +107,21 @@ static int resolve_ref(struct store *st, const char *spec, int64_t session,
 		*out = v;
 		return 0;
 	}
-	struct best_ctx *b = calloc(1, sizeof(*b));
-	if (!b)
-		return 70;
-	b->car = best ? car : -1;
+	int64_t id = 0;
 	struct tb_error err;
 	tb_error_clear(&err);
-	int rc = 0;
-	if (store_laps_list(st, session, pick, b, &err) != TB_OK)
-		rc = cli_fail("coach", &err);
-	else if (b->id == 0) {
+	if (store_session_best(st, session, best ? car : -1, &id, NULL, &err) !=
+	    TB_OK)
+		return cli_fail("coach", &err);
+	if (id == 0) {
 		fprintf(stderr,
 			"trailbrake coach: no clean timed lap in session "
 			"%" PRId64 " to compare with\n",
 			session);
-		rc = 1;
+		return 1;
 	}
-	*out = b->id;
-	free(b);
-	return rc;
+	*out = id;
+	return 0;
 }
 
 static void coach_usage(FILE *out)

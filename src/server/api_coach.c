@@ -15,41 +15,20 @@
 #include "../coach/coach.h"
 #include "trackmodel.h"
 
-struct best {
-	int64_t id;
-	int32_t ms;
-	int car; /* -1: any */
-};
-
-static int pick_best(void *ctx, const struct store_lap_row *r)
-{
-	struct best *b = ctx;
-	if (r->flags != 0 || r->lap_time_ms <= 0)
-		return 0;
-	if (b->car >= 0 && r->car_index != b->car)
-		return 0;
-	if (b->id == 0 || r->lap_time_ms < b->ms) {
-		b->id = r->id;
-		b->ms = r->lap_time_ms;
-	}
-	return 0;
-}
-
 /* The reference's id from ?ref=, or 0 with r filled. */
 static int64_t ref_id(struct store *st, const char *spec,
 		      const struct store_lap_row *lap, struct srv_reply *r)
 {
 	if (!spec || !strcmp(spec, "best") || !strcmp(spec, "session-best")) {
-		struct best b = {0, 0,
-				 spec && !strcmp(spec, "session-best")
-				     ? -1
-				     : lap->car_index};
-		if (store_laps_list(st, lap->session_id, pick_best, &b, NULL) !=
-			TB_OK ||
-		    b.id == 0)
+		int car =
+		    spec && !strcmp(spec, "session-best") ? -1 : lap->car_index;
+		int64_t id = 0;
+		if (store_session_best(st, lap->session_id, car, &id, NULL,
+				       NULL) != TB_OK ||
+		    id == 0)
 			srv__reply_error(r, 422, "no reference",
 					 "no clean timed lap in the session");
-		return b.id;
+		return id;
 	}
 	char *end = NULL;
 	long long v = strtoll(spec, &end, 10);

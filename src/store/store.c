@@ -149,6 +149,48 @@ enum tb_status store_laps_list(struct store *st, int64_t session_id,
 	return st->ops->laps_list(st, session_id, cb, ctx, err);
 }
 
+struct best_lap {
+	int car; /* < 0: any */
+	int64_t id;
+	int32_t ms;
+};
+
+static int pick_best(void *ctx, const struct store_lap_row *r)
+{
+	struct best_lap *b = ctx;
+	if (r->flags != 0 || r->lap_time_ms <= 0)
+		return 0;
+	if (b->car >= 0 && r->car_index != b->car)
+		return 0;
+	if (b->id == 0 || r->lap_time_ms < b->ms) {
+		b->id = r->id;
+		b->ms = r->lap_time_ms;
+	}
+	return 0;
+}
+
+enum tb_status store_session_best(struct store *st, int64_t session_id,
+				  int car_index, int64_t *lap_id,
+				  int32_t *lap_ms, struct tb_error *err)
+{
+	if (!lap_id)
+		return tb_fail(err, TB_ERR_ARG,
+			       "store: session_best: NULL "
+			       "argument");
+	struct best_lap b = {car_index, 0, 0};
+	*lap_id = 0;
+	if (lap_ms)
+		*lap_ms = 0;
+	enum tb_status st_ =
+	    store_laps_list(st, session_id, pick_best, &b, err);
+	if (st_ != TB_OK)
+		return st_;
+	*lap_id = b.id;
+	if (lap_ms)
+		*lap_ms = b.ms;
+	return TB_OK;
+}
+
 enum tb_status store_session_get(struct store *st, int64_t session_id,
 				 struct store_session_row *out,
 				 struct tb_error *err)

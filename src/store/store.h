@@ -54,11 +54,11 @@ struct store_ref_row {
  * belongs to the module that made it (the store never reads it). */
 struct store_track_row {
 	enum tb_game game;
-	char track[TB_NAME_MAX];  /* "" is a key like any other */
+	char track[TB_NAME_MAX]; /* "" is a key like any other */
 	char layout[TB_NAME_MAX];
 	int64_t n_points;
 	double step_m, length_m;
-	int64_t created_unix_ms;  /* set by track_put */
+	int64_t created_unix_ms; /* set by track_put */
 	int64_t blob_bytes;
 };
 
@@ -186,6 +186,12 @@ enum tb_status store_sessions_list(struct store *st, store_session_cb cb,
 enum tb_status store_laps_list(struct store *st, int64_t session_id,
 			       store_lap_cb cb, void *ctx,
 			       struct tb_error *err) TB_WUR;
+/* The fastest clean lap of a session (no flags, a lap time): of car
+ * car_index, or of any car when car_index < 0. *lap_id 0 (and *lap_ms 0)
+ * when there is none; lap_ms may be NULL. Errors as store_laps_list. */
+enum tb_status store_session_best(struct store *st, int64_t session_id,
+				  int car_index, int64_t *lap_id,
+				  int32_t *lap_ms, struct tb_error *err) TB_WUR;
 enum tb_status store_session_get(struct store *st, int64_t session_id,
 				 struct store_session_row *out,
 				 struct tb_error *err) TB_WUR;
@@ -196,8 +202,7 @@ int store_schema_version(struct store *st);
  * store_batch_begin and store_batch_end(commit = true) lands together,
  * or (commit = false, or a crash) none of it does. Used by file imports
  * so that a file is never half-imported. Batches do not nest. */
-enum tb_status store_batch_begin(struct store *st,
-				 struct tb_error *err) TB_WUR;
+enum tb_status store_batch_begin(struct store *st, struct tb_error *err) TB_WUR;
 enum tb_status store_batch_end(struct store *st, bool commit,
 			       struct tb_error *err) TB_WUR;
 
@@ -226,8 +231,7 @@ enum tb_status store_track_put(struct store *st,
  * TB_ERR_NOTFOUND when none is stored under that key. */
 enum tb_status store_track_get(struct store *st, enum tb_game game,
 			       const char *track, const char *layout,
-			       struct store_track_row *row,
-			       struct tb_buf *blob,
+			       struct store_track_row *row, struct tb_buf *blob,
 			       struct tb_error *err) TB_WUR;
 
 /* Store the coach's ratings of r->lap_id against r->ref_lap_id
