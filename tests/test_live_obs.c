@@ -179,6 +179,71 @@ static void test_port_f1(void **state)
 	gen_destroy(g);
 }
 
+/* An F1 frame is handed on as soon as its four parts (Motion, LapData,
+ * CarTelemetry, CarStatus) are in, not when the next frame starts; a
+ * part of it arriving again afterwards adds no sample. */
+static void test_f1_frame_complete(void **state)
+{
+	(void)state;
+	struct gen_config cfg;
+	gen_config_default(&cfg);
+	cfg.n_cars = 2;
+	cfg.n_laps = 1;
+	struct gen *g;
+	assert_int_equal(gen_create(&cfg, &g, NULL), TB_OK);
+	struct port_log log = {.uid = cfg.session_uid};
+	struct ingest_opts opts = {.live = {.fn = port_frame, .ctx = &log}};
+	struct ingest_port *p;
+	assert_int_equal(ingest_port_create(NULL, &opts, on_job, NULL, &p),
+			 TB_OK);
+	static struct f1_packet pkt;
+	uint8_t buf[TB_DATAGRAM_MAX];
+	double t;
+	uint32_t frame = UINT32_MAX;
+	unsigned parts = 0;
+	uint64_t complete = 0, repeats = 0;
+	while (gen_next(g, &pkt, &t) == TB_OK && complete < 600) {
+		size_t len;
+		assert_int_equal(f1_encode(&pkt, buf, sizeof(buf), &len),
+				 TB_OK);
+		assert_int_equal(ingest_port_datagram(p, buf, len, 0, NULL),
+				 TB_OK);
+		unsigned id = pkt.h.packet_id, bit = 0;
+		if (id == F1_MOTION)
+			bit = 1;
+		else if (id == F1_LAP_DATA)
+			bit = 2;
+		else if (id == F1_CAR_TELEMETRY)
+			bit = 4;
+		else if (id == F1_CAR_STATUS)
+			bit = 8;
+		if (!bit)
+			continue;
+		if (pkt.h.frame_id != frame) {
+			frame = pkt.h.frame_id;
+			parts = 0;
+		}
+		parts |= bit;
+		if (parts != 15)
+			continue;
+		/* the frame's last part: both cars' samples are out now */
+		complete++;
+		assert_int_equal(log.per_car[0], complete);
+		assert_int_equal(log.per_car[1], complete);
+		/* the same part again: dropped, no second sample */
+		assert_int_equal(ingest_port_datagram(p, buf, len, 0, NULL),
+				 TB_OK);
+		repeats++;
+		assert_int_equal(log.per_car[0], complete);
+		parts = 16; /* counted once */
+	}
+	assert_int_equal(complete, 600);
+	assert_int_equal(repeats, 600);
+	assert_false(log.back);
+	ingest_port_destroy(p);
+	gen_destroy(g);
+}
+
 /* Every protocol with an encoder: car 0 of a generated session through
  * a port of that protocol reports as many frames as it assembled. */
 static void test_every_protocol(void **state)
@@ -235,6 +300,7 @@ int main(void)
 	    cmocka_unit_test(test_lap_asm),
 	    cmocka_unit_test(test_stage_asm),
 	    cmocka_unit_test(test_port_f1),
+	    cmocka_unit_test(test_f1_frame_complete),
 	    cmocka_unit_test(test_every_protocol),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

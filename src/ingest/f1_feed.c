@@ -22,6 +22,11 @@ struct sess {
 	bool have_frame;
 	uint32_t frame_id, overall_id;
 	double frame_time;
+	unsigned parts; /* FRAME_* bits of the frame being merged */
+	/* the frame last emitted complete (all FRAME_ALL parts): a part of
+	 * it arriving late is dropped, never a second sample */
+	bool done_valid;
+	uint32_t done_frame_id, done_overall_id;
 	struct tb_frame acc[F1_CARS];
 	/* last lap state per car, carried into frames without LapData */
 	struct lap_state ls[F1_CARS];
@@ -121,6 +126,15 @@ static void default_info(struct tb_session_info *in, const struct f1_header *h)
 	in->start_unix_ms = tb_wall_ms();
 }
 
+/* The packets whose data make up a merged frame. When all have arrived
+ * the frame is emitted at once (the live view sees it a frame period
+ * sooner); otherwise when the next frame starts. */
+#define FRAME_MOTION 1u
+#define FRAME_LAP    2u
+#define FRAME_TELEM  4u
+#define FRAME_STATUS 8u
+#define FRAME_ALL    15u
+
 /* Emit the merged frame of every live car to the lap assembler. */
 static void emit_frame(struct f1_feed *fd, struct sess *s)
 {
@@ -139,6 +153,7 @@ static void emit_frame(struct f1_feed *fd, struct sess *s)
 		tb_frame_clear(f);
 	}
 	s->have_frame = false;
+	s->parts = 0;
 }
 
 static void close_session(struct f1_feed *fd, struct sess *s)
@@ -182,20 +197,38 @@ static struct sess *find_session(struct f1_feed *fd,
 	return lru;
 }
 
-/* Start a new merged frame when the frame identifier moves. */
-static void frame_part(struct f1_feed *fd, struct sess *s,
+/* Start a new merged frame when the frame identifier moves. False: the
+ * packet belongs to the frame already emitted complete (a late or
+ * repeated part) and is dropped. */
+static bool frame_part(struct f1_feed *fd, struct sess *s,
 		       const struct f1_header *h)
 {
 	if (s->have_frame && (h->frame_id != s->frame_id ||
 			      h->overall_frame_id != s->overall_id))
 		emit_frame(fd, s);
 	if (!s->have_frame) {
+		if (s->done_valid && h->frame_id == s->done_frame_id &&
+		    h->overall_frame_id == s->done_overall_id)
+			return false;
 		if (h->player_car < F1_CARS)
 			lap_asm_set_player(s->laps, h->player_car);
 		s->have_frame = true;
 		s->frame_id = h->frame_id;
 		s->overall_id = h->overall_frame_id;
 		s->frame_time = h->session_time;
+	}
+	return true;
+}
+
+/* Note part `bit` of the frame taken; emit the frame once it is whole. */
+static void frame_took(struct f1_feed *fd, struct sess *s, unsigned bit)
+{
+	s->parts |= bit;
+	if (s->parts == FRAME_ALL) {
+		s->done_valid = true;
+		s->done_frame_id = s->frame_id;
+		s->done_overall_id = s->overall_id;
+		emit_frame(fd, s);
 	}
 }
 
@@ -331,20 +364,28 @@ void f1_feed_packet(struct f1_feed *fd, const struct f1_packet *p)
 		return;
 	switch (h->packet_id) {
 	case F1_MOTION:
-		frame_part(fd, s, h);
-		take_motion(s, p);
+		if (frame_part(fd, s, h)) {
+			take_motion(s, p);
+			frame_took(fd, s, FRAME_MOTION);
+		}
 		break;
 	case F1_LAP_DATA:
-		frame_part(fd, s, h);
-		take_lap_data(s, p);
+		if (frame_part(fd, s, h)) {
+			take_lap_data(s, p);
+			frame_took(fd, s, FRAME_LAP);
+		}
 		break;
 	case F1_CAR_TELEMETRY:
-		frame_part(fd, s, h);
-		take_telemetry(s, p);
+		if (frame_part(fd, s, h)) {
+			take_telemetry(s, p);
+			frame_took(fd, s, FRAME_TELEM);
+		}
 		break;
 	case F1_CAR_STATUS:
-		frame_part(fd, s, h);
-		take_status(s, p);
+		if (frame_part(fd, s, h)) {
+			take_status(s, p);
+			frame_took(fd, s, FRAME_STATUS);
+		}
 		break;
 	case F1_SESSION:
 		take_session(s, p);
