@@ -152,9 +152,9 @@ static int add_line(struct lctx *c, struct train_labels *l, char *text)
 		char *end = NULL;
 		errno = 0;
 		cost = strtod(f[4], &end);
-		if (*end || errno || !isfinite(cost) || cost < 0 || cost > 60)
+		if (*end || errno || !isfinite(cost) || fabs(cost) > 60)
 			return bad(c,
-				   "cost_s \"%s\": not a time in s (0..60, "
+				   "cost_s \"%s\": not a time in s (-60..60, "
 				   "blank = unknown)%s",
 				   f[4], "");
 	} else if (mk < 0) {
