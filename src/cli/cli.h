@@ -41,6 +41,17 @@ int cli_fail(const char *cmd, const struct tb_error *err);
 /* m:ss.mmm, or "-" for unknown. */
 void cli_fmt_ms(int32_t ms, char *buf, size_t cap);
 
+/* cmd_coach.c: the coach's features of stored lap lap_id against the
+ * stored lap ref_id, as `trailbrake coach LAP --ref REF` computes them
+ * (the session's track model and corners, as `analyze` numbers them).
+ * out: ANA_CORNERS_MAX corners. 0 or an exit code, message printed. c
+ * from srv_tm_cache_create. */
+struct store;
+struct srv_tm_cache;
+struct coach_corner;
+int cli_coach_corners(struct store *st, struct srv_tm_cache *c, int64_t lap_id,
+		      int64_t ref_id, struct coach_corner *out, size_t *n_out);
+
 /* `sim limit` options of the racing line and car files, and `sim
  * calibrate` (cmd_simcal.c). */
 struct ana_track;

@@ -363,6 +363,66 @@ static int coach_cross(struct store *st, const struct coach_model *m,
 	return rc;
 }
 
+/* The lap and its reference (ref_spec: best, session-best or an id;
+ * NULL: *ref_id as given) on the lap's session's track model, with the
+ * session's corners (without them, the reference's): the corners and
+ * numbers `analyze` and the API show. 0 or an exit code, message
+ * printed; tm is filled (release it) either way. */
+static int load_pair(struct store *st, struct srv_tm_cache *c, int64_t lap_id,
+		     const char *ref_spec, int64_t *ref_id, struct clap *lap,
+		     struct clap *ref, struct srv_tm *tm)
+{
+	struct tb_error err;
+	tb_error_clear(&err);
+	struct store_lap_row row;
+	int rc = 0;
+	if (store_lap_row_get(st, lap_id, &row, &err) == TB_OK &&
+	    srv_tm_cache_get(c, st, row.session_id, true, tm, &err) != TB_OK)
+		rc = cli_fail("coach", &err);
+	const struct ana_track *track = tm->has_track ? &tm->track : NULL;
+	if (rc == 0)
+		rc = load_on(st, lap_id, track, lap);
+	if (rc == 0 && ref_spec)
+		rc = resolve_ref(st, ref_spec, lap->row.session_id,
+				 lap->row.car_index, ref_id);
+	if (rc == 0)
+		rc = load_on(st, *ref_id, track, ref);
+	const struct ana_grid *refs[] = {&ref->grid};
+	if (rc == 0 && !tm->has_corners &&
+	    ana_corners_find(NULL, refs, 1, &tm->corners, &err) != TB_OK) {
+		fprintf(stderr, "trailbrake coach: lap %" PRId64 ": %s\n",
+			lap_id, err.msg);
+		rc = 65;
+	}
+	return rc;
+}
+
+int cli_coach_corners(struct store *st, struct srv_tm_cache *c, int64_t lap_id,
+		      int64_t ref_id, struct coach_corner *out, size_t *n_out)
+{
+	struct clap lap, ref;
+	memset(&lap, 0, sizeof(lap));
+	memset(&ref, 0, sizeof(ref));
+	tb_lap_init(&lap.lap);
+	tb_lap_init(&ref.lap);
+	struct srv_tm tm;
+	memset(&tm, 0, sizeof(tm));
+	struct tb_error err;
+	tb_error_clear(&err);
+	*n_out = 0;
+	int rc = load_pair(st, c, lap_id, NULL, &ref_id, &lap, &ref, &tm);
+	if (rc == 0 && coach_lap_features(&lap.grid, &ref.grid, &tm.corners,
+					  out, n_out, &err) != TB_OK) {
+		fprintf(stderr, "trailbrake coach: lap %" PRId64 ": %s\n",
+			lap_id, err.msg);
+		rc = 65;
+	}
+	srv_tm_release(&tm);
+	clap_release(&lap);
+	clap_release(&ref);
+	return rc;
+}
+
 static int coach_one(struct store *st, const struct coach_model *m,
 		     const struct copt *o, int64_t lap_id, double sd_s,
 		     struct coach_lap_result *res, bool print)
@@ -380,34 +440,28 @@ static int coach_one(struct store *st, const struct coach_model *m,
 	 * corners: the corner numbers `analyze` and the API show. */
 	struct srv_tm tm;
 	memset(&tm, 0, sizeof(tm));
-	struct store_lap_row row;
 	int rc = 0;
-	if (!limit && store_lap_row_get(st, lap_id, &row, &err) == TB_OK &&
-	    srv_tm_cache_get(o->tm, st, row.session_id, true, &tm, &err) !=
-		TB_OK)
-		rc = cli_fail("coach", &err);
-	const struct ana_track *track = tm.has_track ? &tm.track : NULL;
-	if (rc == 0)
-		rc = load_on(st, lap_id, track, &lap);
-	if (rc == 0 && limit)
-		rc = limit_ref(st, o->cls, &lap, &ref, NULL);
-	if (rc == 0 && !limit)
-		rc = resolve_ref(st, o->ref, lap.row.session_id,
-				 lap.row.car_index, &ref_id);
-	if (rc == 0 && !limit)
-		rc = load_on(st, ref_id, track, &ref);
-	if (rc == 0) {
+	if (limit) {
+		rc = load_on(st, lap_id, NULL, &lap);
+		if (rc == 0)
+			rc = limit_ref(st, o->cls, &lap, &ref, NULL);
 		const struct ana_grid *refs[] = {&ref.grid};
-		if ((!tm.has_corners &&
-		     ana_corners_find(NULL, refs, 1, &tm.corners, &err) !=
-			 TB_OK) ||
-		    coach_lap(m, &lap.grid, &ref.grid, &tm.corners, NAN, sd_s,
-			      res, &err) != TB_OK) {
+		if (rc == 0 && ana_corners_find(NULL, refs, 1, &tm.corners,
+						&err) != TB_OK) {
 			fprintf(stderr,
 				"trailbrake coach: lap %" PRId64 ": %s\n",
 				lap_id, err.msg);
 			rc = 65;
 		}
+	} else {
+		rc = load_pair(st, o->tm, lap_id, o->ref, &ref_id, &lap, &ref,
+			       &tm);
+	}
+	if (rc == 0 && coach_lap(m, &lap.grid, &ref.grid, &tm.corners, NAN,
+				 sd_s, res, &err) != TB_OK) {
+		fprintf(stderr, "trailbrake coach: lap %" PRId64 ": %s\n",
+			lap_id, err.msg);
+		rc = 65;
 	}
 	srv_tm_release(&tm);
 	if (rc == 0 && print && o->json) {

@@ -14,6 +14,7 @@
 
 #include "../coach/coach.h"
 #include "../sim/sim.h"
+#include "train_labels.h"
 
 #define TRAIN_TRACKS_MAX 96
 #define SHARP_SIGMA_M	 6.0 /* second smoothing of the training circuits */
@@ -143,6 +144,7 @@ static void train_usage(FILE *out)
 		"usage: trailbrake train [--tracks DIR] [--drivers N] "
 		"[--max-tracks N]\n"
 		"         [--rounds N] [--out FILE] [--report FILE]\n"
+		"         [--labels FILE --db URL]\n"
 		"  Trains the coach's models on synthetic drivers of every "
 		"class and writes\n"
 		"  the model file (default models/coach.tbm) and the "
@@ -158,11 +160,17 @@ static void train_usage(FILE *out)
 		"  --max-tracks N  training circuits at most (default all)\n"
 		"  --rounds N      boosting rounds per classifier (default "
 		"200; the\n"
-		"                  regressor takes half as many)\n");
+		"                  regressor takes half as many)\n"
+		"  --labels FILE   labelled corners of stored real laps "
+		"(CSV: lap,ref,corner,\n"
+		"                  mistake,cost_s; docs/COACH.md) added to "
+		"the data set, split\n"
+		"                  by driver; needs --db URL, the store "
+		"holding the laps\n");
 }
 
 struct train_opt {
-	const char *dir, *out, *report;
+	const char *dir, *out, *report, *labels, *db;
 	long drivers, max_tracks, rounds;
 };
 
@@ -179,7 +187,7 @@ static int write_report(const char *path, const struct tb_buf *b)
 }
 
 static int train_run(const struct train_opt *o, const struct tracks *tr,
-		     const struct tracks *te)
+		     const struct tracks *te, const struct train_labels *lb)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -213,6 +221,13 @@ static int train_run(const struct train_opt *o, const struct tracks *tr,
 		rc = cli_fail("train", &err);
 		goto out;
 	}
+	size_t n_synth = dtr.n;
+	for (size_t i = 0; lb && i < lb->train.n; i++)
+		if (coach_dataset_add(&dtr, &lb->train.rows[i], &err) !=
+		    TB_OK) {
+			rc = cli_fail("train", &err);
+			goto out;
+		}
 	uint64_t t1 = tb_now_ns();
 	fprintf(stderr, "training %zu models on %zu corners...\n",
 		(size_t)COACH_N_BOOSTERS, dtr.n);
@@ -237,7 +252,7 @@ static int train_run(const struct train_opt *o, const struct tracks *tr,
 			  "time: data %.1f s, training %.1f s (classifiers "
 			  "%d rounds depth %d, regressor %d rounds depth %d, "
 			  "%d threads)\n\n",
-			  tr->n, o->drivers, dtr.n,
+			  tr->n, o->drivers, n_synth,
 			  (unsigned long long)TRAIN_SEED, te->n,
 			  (unsigned long long)TEST_SEED, (t1 - t0) / 1e9,
 			  (t2 - t1) / 1e9, to.rounds, to.depth, to.reg_rounds,
@@ -246,6 +261,8 @@ static int train_run(const struct train_opt *o, const struct tracks *tr,
 		rc = cli_fail("train", &err);
 		goto out;
 	}
+	if (lb && (rc = train_labels_report(lb, m, &rep)) != 0)
+		goto out;
 	fwrite(rep.data, 1, rep.len, stdout);
 	rc = write_report(o->report, &rep);
 	if (rc == 0)
@@ -267,6 +284,8 @@ int cli_train(int argc, char **argv)
 	    {"rounds", required_argument, NULL, 'r'},
 	    {"out", required_argument, NULL, 'o'},
 	    {"report", required_argument, NULL, 'R'},
+	    {"labels", required_argument, NULL, 'l'},
+	    {"db", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	struct train_opt o = {.out = "models/coach.tbm",
@@ -308,6 +327,12 @@ int cli_train(int argc, char **argv)
 		case 'R':
 			o.report = optarg;
 			break;
+		case 'l':
+			o.labels = optarg;
+			break;
+		case 'D':
+			o.db = optarg;
+			break;
 		case 'h':
 			train_usage(stdout);
 			return 0;
@@ -316,16 +341,49 @@ int cli_train(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind != argc) {
+		train_usage(stderr);
+		return 2;
+	}
+	if (o.labels && !o.db) {
+		fprintf(stderr,
+			"trailbrake train: --labels %s needs --db URL (the "
+			"store holding its laps)\n",
+			o.labels);
+		return 2;
+	}
+	if (o.db && !o.labels) {
+		fprintf(stderr,
+			"trailbrake train: --db %s without --labels "
+			"FILE: nothing to read from it\n",
+			o.db);
+		return 2;
+	}
+	/* the labels first: a bad file stops before anything is written */
+	struct train_labels *lb = o.labels ? calloc(1, sizeof(*lb)) : NULL;
+	if (o.labels && !lb)
+		return 70;
+	if (lb) {
+		int lrc = train_labels_load(o.labels, o.db, lb);
+		if (lrc != 0) {
+			train_labels_release(lb);
+			free(lb);
+			return lrc;
+		}
+	}
 	struct tracks *tr = calloc(1, sizeof(*tr));
 	struct tracks *te = calloc(1, sizeof(*te));
 	int rc = 70;
 	if (tr && te) {
 		load_tracks(o.dir, (size_t)o.max_tracks, tr, te);
-		rc = train_run(&o, tr, te);
+		rc = train_run(&o, tr, te, lb);
 		tracks_release(tr);
 		tracks_release(te);
 	}
 	free(tr);
 	free(te);
+	if (lb)
+		train_labels_release(lb);
+	free(lb);
 	return rc;
 }

@@ -285,15 +285,15 @@ static void advise(struct coach_lap_result *r)
 	}
 }
 
-enum tb_status coach_lap(const struct coach_model *m,
-			 const struct ana_grid *lap, const struct ana_grid *ref,
-			 const struct ana_corners *corners, double ref_gap_s,
-			 double consistency_sd_s, struct coach_lap_result *out,
-			 struct tb_error *err)
+enum tb_status coach_lap_features(const struct ana_grid *lap,
+				  const struct ana_grid *ref,
+				  const struct ana_corners *corners,
+				  struct coach_corner *out, size_t *n_out,
+				  struct tb_error *err)
 {
-	if (!m || !lap || !ref || !corners || !out)
+	if (!lap || !ref || !corners || !out || !n_out)
 		return tb_fail(err, TB_ERR_ARG, "coach: NULL argument");
-	memset(out, 0, sizeof(*out));
+	*n_out = 0;
 	if (corners->n < 2)
 		return tb_fail(err, TB_ERR_ARG,
 			       "coach: %zu corner(s) found: too short or not "
@@ -313,9 +313,23 @@ enum tb_status coach_lap(const struct coach_model *m,
 	struct ana_delta_info info;
 	enum tb_status st = ana_delta(lap, ref, delta, &nd, &info, err);
 	if (st == TB_OK)
-		st = coach_features(lap, ref, corners, delta, nd, out->c,
-				    &out->n, err);
+		st = coach_features(lap, ref, corners, delta, nd, out, n_out,
+				    err);
 	tb_free(delta);
+	return st;
+}
+
+enum tb_status coach_lap(const struct coach_model *m,
+			 const struct ana_grid *lap, const struct ana_grid *ref,
+			 const struct ana_corners *corners, double ref_gap_s,
+			 double consistency_sd_s, struct coach_lap_result *out,
+			 struct tb_error *err)
+{
+	if (!m || !lap || !ref || !corners || !out)
+		return tb_fail(err, TB_ERR_ARG, "coach: NULL argument");
+	memset(out, 0, sizeof(*out));
+	enum tb_status st =
+	    coach_lap_features(lap, ref, corners, out->c, &out->n, err);
 	if (st == TB_OK)
 		st = coach_predict(m, out->c, out->n, out->p, err);
 	if (st != TB_OK)

@@ -114,6 +114,16 @@ enum tb_status coach_features(const struct ana_grid *lap,
 			      struct coach_corner *out, size_t *n_out,
 			      struct tb_error *err) TB_WUR;
 
+/* The features of a lap's corners against a reference, as coach_lap
+ * computes them (ana_delta, then coach_features): the same rows a
+ * labelled real lap adds to the training set. out: ANA_CORNERS_MAX.
+ * TB_ERR_ARG for fewer than 2 corners or no speed; errors as above. */
+enum tb_status coach_lap_features(const struct ana_grid *lap,
+				  const struct ana_grid *ref,
+				  const struct ana_corners *corners,
+				  struct coach_corner *out, size_t *n_out,
+				  struct tb_error *err) TB_WUR;
+
 /* ------------------------------------------------------------------ */
 /* Data set: rows of corner features with their labels. */
 struct coach_row {
