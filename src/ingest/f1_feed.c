@@ -8,6 +8,7 @@
 #include "proto.h"
 #include "ingest_int.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #define FEED_SESSIONS 4
@@ -121,11 +122,45 @@ static void default_info(struct tb_session_info *in, const struct f1_header *h)
 	in->start_unix_ms = tb_wall_ms();
 }
 
+/* Whether car i of the frame being merged is in traffic (laps.h): some
+ * other car on track is less than max(TRAFFIC_GAP_M, speed *
+ * TRAFFIC_GAP_S) ahead of it along the track, modulo the lap. Needs the
+ * track length and both cars' lap distances; 21 comparisons, no
+ * allocation. */
+static bool in_traffic(const struct sess *s, unsigned i, double len)
+{
+	const struct tb_frame *f = &s->acc[i];
+	if (!s->live[i] || s->ls[i].in_pit || !tb_frame_has(f, TB_CH_LAP_DIST))
+		return false;
+	double reach = TRAFFIC_GAP_M;
+	if (tb_frame_has(f, TB_CH_SPEED) &&
+	    f->v[TB_CH_SPEED] * TRAFFIC_GAP_S > reach)
+		reach = f->v[TB_CH_SPEED] * TRAFFIC_GAP_S;
+	if (reach >= len / 2)
+		return false; /* nonsense length: nothing is "ahead" */
+	double me = f->v[TB_CH_LAP_DIST];
+	for (unsigned j = 0; j < F1_CARS; j++) {
+		const struct tb_frame *o = &s->acc[j];
+		if (j == i || !s->live[j] || s->ls[j].in_pit ||
+		    !tb_frame_has(o, TB_CH_LAP_DIST))
+			continue;
+		double gap = fmod(o->v[TB_CH_LAP_DIST] - me, len);
+		if (gap < 0)
+			gap += len;
+		if (gap > 0 && gap < reach)
+			return true;
+	}
+	return false;
+}
+
 /* Emit the merged frame of every live car to the lap assembler. */
 static void emit_frame(struct f1_feed *fd, struct sess *s)
 {
 	if (!s->have_frame)
 		return;
+	double len = s->info.track_length_m;
+	for (unsigned i = 0; i < F1_CARS; i++)
+		s->ls[i].traffic = len > 0 && in_traffic(s, i, len);
 	for (unsigned i = 0; i < F1_CARS; i++) {
 		struct tb_frame *f = &s->acc[i];
 		if (s->live[i] && f->mask) {
