@@ -28,7 +28,8 @@ struct lap_state {
  * lap_state.traffic false and never set the flag.
  * - Per frame, a car is "in traffic" when another car that is on track
  *   (live, not in the pit lane, not in the pits itself) is ahead of it on
- *   the track by less than max(TRAFFIC_GAP_M, speed * TRAFFIC_GAP_S),
+ *   the track by less than max(TRAFFIC_GAP_M, TRAFFIC_GAP_S * the two
+ *   cars' mean speed) (about TRAFFIC_GAP_S behind it in time),
  *   the gap taken along the track as (their lap distance - ours) modulo
  *   the track length: the line is no edge, and a car a lap ahead or
  *   behind (lapping or being lapped) counts like any other.
