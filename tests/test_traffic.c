@@ -9,10 +9,10 @@
 
 #include <math.h>
 
-#define LEN 1000.0   /* track length, m */
-#define SPEED 50.0   /* m/s: a 20 s lap */
-#define RATE 10	     /* frames per second */
-#define END_S 70.0   /* last frame */
+#define LEN	 1000.0 /* track length, m */
+#define SPEED	 50.0	/* m/s: a 20 s lap */
+#define RATE	 10	/* frames per second */
+#define END_S	 70.0	/* last frame */
 #define MAX_CARS 5
 #define MAX_LAPS 32
 
@@ -43,8 +43,7 @@ struct scene {
 	bool pit[MAX_CARS];
 };
 
-static void header(struct f1_packet *p, unsigned id, uint32_t frame,
-		   double t)
+static void header(struct f1_packet *p, unsigned id, uint32_t frame, double t)
 {
 	memset(&p->h, 0, sizeof(p->h));
 	p->h.format = 2025;
@@ -131,8 +130,8 @@ static void test_follow_close_and_far(void **state)
 	struct got g;
 	unsigned n, tr;
 	scene_none(&sc);
-	sc.start[0] = 1500;			     /* leader, no one ahead */
-	sc.start[1] = 1500 - 0.4 * SPEED;	     /* 0.4 s behind car 0 */
+	sc.start[0] = 1500;			 /* leader, no one ahead */
+	sc.start[1] = 1500 - 0.4 * SPEED;	 /* 0.4 s behind car 0 */
 	sc.start[2] = sc.start[1] - 5.0 * SPEED; /* 5 s behind car 1 */
 	run(&sc, &g);
 	count(&g, 0, &n, &tr);
@@ -148,10 +147,10 @@ static void test_follow_close_and_far(void **state)
 	assert_int_equal(tr, 0);
 	/* only traffic and incompleteness were flagged */
 	for (size_t i = 0; i < g.n; i++)
-		assert_int_equal(g.laps[i].flags &
-				     ~(uint32_t)(TB_LAP_TRAFFIC |
-						 TB_LAP_INCOMPLETE),
-				 0);
+		assert_int_equal(
+		    g.laps[i].flags &
+			~(uint32_t)(TB_LAP_TRAFFIC | TB_LAP_INCOMPLETE),
+		    0);
 }
 
 static void test_lapped_car_and_pit_lane(void **state)
