@@ -33,7 +33,8 @@ s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
 db="$dir/tb.db"
-"$BIN" gen --cars 4 --laps 3 --out "$dir/demo.pcap" >/dev/null 2>&1
+# 4 laps: more than 8 clean ones (some run in traffic) for the overlay
+"$BIN" gen --cars 4 --laps 4 --out "$dir/demo.pcap" >/dev/null 2>&1
 "$BIN" import "$dir/demo.pcap" --db "$db" >/dev/null
 # The coach rates the demo session's first clean lap and stores it: the
 # driver page charts it (skipped when this build has no coach).

@@ -245,7 +245,7 @@ static void sc_lap_roundtrip(void **state)
 	int64_t sid, lid;
 	OK(store_session_put(f->st, &in, &sid, E));
 	struct tb_lap lap;
-	make_lap(&lap, 0, 4, 88123, TB_LAP_CUT, 7);
+	make_lap(&lap, 0, 4, 88123, TB_LAP_CUT | TB_LAP_TRAFFIC, 7);
 	/* Values that only a bit-for-bit store keeps. */
 	lap.col[TB_CH_G_LAT][3] = -0.0;
 	lap.col[TB_CH_G_LON][4] = NAN;
@@ -263,7 +263,7 @@ static void sc_lap_roundtrip(void **state)
 	assert_int_equal(row.lap_time_ms, 88123);
 	assert_int_equal(row.sector_ms[0], 88123 / 3);
 	assert_int_equal(row.sector_ms[2], TB_TIME_UNKNOWN);
-	assert_int_equal(row.flags, TB_LAP_CUT);
+	assert_int_equal(row.flags, TB_LAP_CUT | TB_LAP_TRAFFIC);
 	assert_int_equal(row.n_samples, (int64_t)lap.n);
 	assert_true(row.chans == lap.chans);
 	assert_true(row.blob_bytes > 0);
@@ -278,7 +278,7 @@ static void sc_lap_roundtrip(void **state)
 	assert_int_equal(meta.sector_ms[0], 88123 / 3);
 	assert_int_equal(meta.sector_ms[1], 88123 / 3);
 	assert_int_equal(meta.sector_ms[2], TB_TIME_UNKNOWN);
-	assert_int_equal(meta.flags, TB_LAP_CUT);
+	assert_int_equal(meta.flags, TB_LAP_CUT | TB_LAP_TRAFFIC);
 	assert_int_equal(meta.n_samples, (int64_t)lap.n);
 	assert_true(meta.chans == lap.chans);
 	assert_int_equal(meta.blob_bytes, row.blob_bytes);
@@ -374,8 +374,9 @@ static void sc_best_lap(void **state)
 		    {TB_TIME_UNKNOWN, 0},
 		    {89500, 0},
 		    {88900, 0},
-		    {86000, TB_LAP_OUT}};
-	for (size_t i = 0; i < 5; i++) {
+		    {86000, TB_LAP_OUT},
+		    {85000, TB_LAP_TRAFFIC}}; /* held up: not clean */
+	for (size_t i = 0; i < 6; i++) {
 		struct tb_lap lap;
 		make_lap(&lap, 0, (uint32_t)i + 1, laps[i].ms, laps[i].flags,
 			 30 + i);
@@ -384,7 +385,7 @@ static void sc_best_lap(void **state)
 	}
 	struct store_session_row r;
 	OK(store_session_get(f->st, sid, &r, E));
-	assert_int_equal(r.n_laps, 5);
+	assert_int_equal(r.n_laps, 6);
 	assert_int_equal(r.best_lap_ms, 88900);
 
 	/* The fastest clean lap, per car or of any car: car 1 gets a

@@ -1262,6 +1262,22 @@ static void test_lap_coach(void **state)
 	assert_true(json_number_value(ov) >= 0 && json_number_value(ov) <= 100);
 	assert_true(json_array_size(json_object_get(j, "corners")) >= 2);
 	assert_true(json_is_array(json_object_get(j, "advice")));
+	/* warnings: "traffic" exactly when the lap is flagged so */
+	json_t *w = json_object_get(j, "warnings");
+	assert_true(json_is_array(w));
+	char lp[64];
+	snprintf(lp, sizeof(lp), "/api/v1/laps/%lld", (long long)F.timed[1]);
+	json_t *lj = get_json(lp, "/api/v1/laps/{id}", 200);
+	json_t *fl = json_object_get(lj, "flags");
+	bool traffic = false;
+	for (size_t i = 0; i < json_array_size(fl); i++)
+		traffic |= !strcmp(json_string_value(json_array_get(fl, i)),
+				   "traffic");
+	assert_int_equal(json_array_size(w), traffic ? 1 : 0);
+	if (traffic)
+		assert_string_equal(json_string_value(json_array_get(w, 0)),
+				    "traffic");
+	json_decref(lj);
 	json_decref(j);
 	snprintf(path, sizeof(path), "/api/v1/laps/%lld/coach?ref=abc",
 		 (long long)F.timed[1]);

@@ -201,6 +201,9 @@ static void test_channels(void **state)
 	char buf[64];
 	tb_lap_flags_str(TB_LAP_CUT | TB_LAP_PIT, buf, sizeof(buf));
 	assert_string_equal(buf, "cut,pit");
+	tb_lap_flags_str(TB_LAP_INVALID_GAME | TB_LAP_TRAFFIC, buf,
+			 sizeof(buf));
+	assert_string_equal(buf, "invalid,traffic");
 }
 
 int main(void)

@@ -113,7 +113,7 @@ static void make_lap(struct tb_lap *lap, uint32_t number, size_t n,
 	lap->sector_ms[0] = 29568;
 	lap->sector_ms[1] = TB_TIME_UNKNOWN;
 	lap->sector_ms[2] = 23059;
-	lap->flags = TB_LAP_CUT | TB_LAP_OUT;
+	lap->flags = TB_LAP_CUT | TB_LAP_OUT | TB_LAP_TRAFFIC;
 	for (size_t i = 0; i < n; i++) {
 		struct tb_frame f;
 		tb_frame_clear(&f);

@@ -464,16 +464,25 @@ static int coach_one(struct store *st, const struct coach_model *m,
 		rc = 65;
 	}
 	srv_tm_release(&tm);
+	bool traffic = (lap.row.flags & TB_LAP_TRAFFIC) != 0;
 	if (rc == 0 && print && o->json) {
 		struct tb_buf b;
 		tb_buf_init(&b, 1 << 20);
 		if (coach_lap_json(res, o->explain, &b, &err) != TB_OK)
 			rc = cli_fail("coach", &err);
-		else
-			printf("%.*s\n", (int)b.len, (const char *)b.data);
+		else /* the result's object with the lap's warnings first */
+			printf("{\"warnings\":[%s],%.*s\n",
+			       traffic ? "\"traffic\"" : "", (int)b.len - 1,
+			       (const char *)b.data + 1);
 		tb_buf_release(&b);
 	} else if (rc == 0 && print) {
 		print_result(&lap, &ref, res, o->explain);
+		if (traffic)
+			printf("note: lap %" PRId64 " had traffic (another car "
+			       "close ahead for part of it): some of its loss "
+			       "may not be the driver's; it is left out of "
+			       "references and session advice\n",
+			       lap.id);
 	}
 	if (rc == 0 && o->save)
 		rc = save_ratings(st, &lap, ref_id, res);

@@ -72,7 +72,7 @@ void tb_lap_flags_str(uint32_t flags, char *buf, size_t cap)
 {
 	static const char *const names[] = {"cut", "pit",  "flashback",
 					    "incomplete", "out", "in",
-					    "invalid"};
+					    "invalid", "traffic"};
 	size_t used = 0;
 	if (cap == 0)
 		return;

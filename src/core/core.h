@@ -280,7 +280,8 @@ enum tb_lap_flag {
 	TB_LAP_INCOMPLETE = 1u << 3, /* did not reach the line */
 	TB_LAP_OUT = 1u << 4,	     /* out lap (started in the pits/grid) */
 	TB_LAP_IN = 1u << 5,	     /* in lap (ended in the pits) */
-	TB_LAP_INVALID_GAME = 1u << 6 /* game flagged invalid, reason unknown */
+	TB_LAP_INVALID_GAME = 1u << 6, /* game flagged invalid, reason unknown */
+	TB_LAP_TRAFFIC = 1u << 7 /* close behind another car (ingest/laps.h) */
 };
 /* "cut,pit" style list of flag names into buf (always NUL-terminated). */
 void tb_lap_flags_str(uint32_t flags, char *buf, size_t cap);

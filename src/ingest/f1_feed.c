@@ -8,6 +8,7 @@
 #include "proto.h"
 #include "ingest_int.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #define FEED_SESSIONS 4
@@ -135,11 +136,52 @@ static void default_info(struct tb_session_info *in, const struct f1_header *h)
 #define FRAME_STATUS 8u
 #define FRAME_ALL    15u
 
+/* A car's speed in the frame being merged, m/s; 0 unknown. */
+static double frame_speed(const struct tb_frame *f)
+{
+	return tb_frame_has(f, TB_CH_SPEED) && f->v[TB_CH_SPEED] > 0
+		   ? f->v[TB_CH_SPEED]
+		   : 0;
+}
+
+/* Whether car i of the frame being merged is in traffic (laps.h): some
+ * other car on track is ahead of it along the track, modulo the lap, by
+ * less than TRAFFIC_GAP_M or TRAFFIC_GAP_S at the two cars' mean speed
+ * (the mean, so that a leader braking for a corner does not look closer
+ * in time than it is). 21 comparisons, no allocation. */
+static bool in_traffic(const struct sess *s, unsigned i, double len)
+{
+	const struct tb_frame *f = &s->acc[i];
+	if (!s->live[i] || s->ls[i].in_pit || !tb_frame_has(f, TB_CH_LAP_DIST))
+		return false;
+	double me = f->v[TB_CH_LAP_DIST], v = frame_speed(f);
+	for (unsigned j = 0; j < F1_CARS; j++) {
+		const struct tb_frame *o = &s->acc[j];
+		if (j == i || !s->live[j] || s->ls[j].in_pit ||
+		    !tb_frame_has(o, TB_CH_LAP_DIST))
+			continue;
+		double reach = TRAFFIC_GAP_S * (v + frame_speed(o)) / 2;
+		if (reach < TRAFFIC_GAP_M)
+			reach = TRAFFIC_GAP_M;
+		if (reach >= len / 2)
+			continue; /* nonsense length: nothing is "ahead" */
+		double gap = fmod(o->v[TB_CH_LAP_DIST] - me, len);
+		if (gap < 0)
+			gap += len;
+		if (gap > 0 && gap < reach)
+			return true;
+	}
+	return false;
+}
+
 /* Emit the merged frame of every live car to the lap assembler. */
 static void emit_frame(struct f1_feed *fd, struct sess *s)
 {
 	if (!s->have_frame)
 		return;
+	double len = s->info.track_length_m;
+	for (unsigned i = 0; i < F1_CARS; i++)
+		s->ls[i].traffic = len > 0 && in_traffic(s, i, len);
 	for (unsigned i = 0; i < F1_CARS; i++) {
 		struct tb_frame *f = &s->acc[i];
 		if (s->live[i] && f->mask) {

@@ -37,6 +37,9 @@
  *   trackLength 4318, sessionType 5 (Q1, the same code in 2022..2025),
  *   totalLaps = n_laps. Header gameYear: 0 for 2022, else format - 2000;
  *   for 2022 overall_frame_id repeats frame_id (the field is absent).
+ * - Traffic: the cars start about 97 m apart and lap at different paces,
+ *   so a car may run close behind another; the truth never has
+ *   TB_LAP_TRAFFIC, which the F1 feed sets by its own rule (laps.h).
  */
 #ifndef TB_INGEST_GEN_H
 #define TB_INGEST_GEN_H

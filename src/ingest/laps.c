@@ -13,6 +13,7 @@ struct car_state {
 	uint32_t skip_lap;
 	int32_t s1, s2;
 	double last_t;
+	double traffic_s; /* time of this lap spent in traffic */
 	struct tb_lap lap;
 };
 
@@ -71,6 +72,7 @@ static void start_lap(struct car_state *c, unsigned car,
 		c->lap.sector_ms[i] = TB_TIME_UNKNOWN;
 	c->lap.flags = 0;
 	c->s1 = c->s2 = 0;
+	c->traffic_s = 0;
 	c->saw_start = from_line || (ls->cur_lap_ms >= 0 &&
 				     ls->cur_lap_ms <= START_SLACK_MS);
 	c->skipping = false;
@@ -84,6 +86,15 @@ static bool ended_before_line(const struct tb_lap *lap)
 	const double *d = lap->col[TB_CH_LAP_DIST];
 	return d && (lap->mask[lap->n - 1] & TB_CHBIT(TB_CH_LAP_DIST)) &&
 	       d[lap->n - 1] < 0;
+}
+
+/* Time in traffic that flags a lap: TRAFFIC_MIN_S, or TRAFFIC_MIN_FRAC of
+ * the lap's duration when that is shorter (laps.h). */
+static double traffic_min_s(const struct tb_lap *lap)
+{
+	const double *tc = lap->col[TB_CH_TIME];
+	double frac = tc ? TRAFFIC_MIN_FRAC * (tc[lap->n - 1] - tc[0]) : 0;
+	return frac > 0 && frac < TRAFFIC_MIN_S ? frac : TRAFFIC_MIN_S;
 }
 
 /* Hand the lap in progress over. timed: the counter moved on and
@@ -108,6 +119,8 @@ static void finish_lap(struct lap_asm *a, struct car_state *c, bool timed,
 	}
 	if (!timed || !c->saw_start || ended_before_line(lap))
 		lap->flags |= TB_LAP_INCOMPLETE;
+	if (c->traffic_s > 0 && c->traffic_s >= traffic_min_s(lap))
+		lap->flags |= TB_LAP_TRAFFIC;
 	a->done(a->ctx, lap);
 	/* Whatever the callee did not move out is ours to free. */
 	uint8_t car = lap->car_index;
@@ -180,6 +193,7 @@ enum tb_status lap_asm_frame(struct lap_asm *a, unsigned car,
 		return TB_ERR_ARG;
 	struct car_state *c = &a->cars[car];
 	double t = f->v[TB_CH_TIME];
+	double prev_t = c->last_t;
 	a->stats.frames++;
 	if (a->obs.fn) {
 		struct lap_live lv = {
@@ -213,6 +227,9 @@ enum tb_status lap_asm_frame(struct lap_asm *a, unsigned car,
 	}
 
 	note_state(c, ls);
+	if (ls->traffic && c->lap.n > 0 && t > prev_t)
+		c->traffic_s += t - prev_t < TRAFFIC_MAX_DT_S ? t - prev_t
+							      : TRAFFIC_MAX_DT_S;
 	enum tb_status st = tb_lap_push(&c->lap, f);
 	if (st != TB_OK)
 		a->stats.discarded++;

@@ -20,7 +20,31 @@ struct lap_state {
 	bool in_pit;	      /* in the pit lane */
 	bool out_lap;	      /* the game says this is an out lap */
 	bool in_lap;	      /* the game says this is an in lap */
+	bool traffic;	      /* another car close ahead in this frame */
 };
+
+/* Traffic (TB_LAP_TRAFFIC). Only a source that sees every car of the
+ * session in the same frame can know it (the F1 feed); others leave
+ * lap_state.traffic false and never set the flag.
+ * - Per frame, a car is "in traffic" when another car that is on track
+ *   (live, not in the pit lane, not in the pits itself) is ahead of it on
+ *   the track by less than max(TRAFFIC_GAP_M, TRAFFIC_GAP_S * the two
+ *   cars' mean speed) (about TRAFFIC_GAP_S behind it in time),
+ *   the gap taken along the track as (their lap distance - ours) modulo
+ *   the track length: the line is no edge, and a car a lap ahead or
+ *   behind (lapping or being lapped) counts like any other.
+ * - A lap gets TB_LAP_TRAFFIC when its frames in traffic add up to at
+ *   least TRAFFIC_MIN_S, or TRAFFIC_MIN_FRAC of the lap's duration if
+ *   that is shorter (each frame counts the time since the car's previous
+ *   frame, at most TRAFFIC_MAX_DT_S, so gaps in the feed count little).
+ * The flag marks the lap as unrepresentative (dirty air, held up): the
+ * lap stays valid for its time but is left out of references and of
+ * the coach's session advice. */
+#define TRAFFIC_GAP_M 40.0
+#define TRAFFIC_GAP_S 1.0
+#define TRAFFIC_MIN_S 3.0
+#define TRAFFIC_MIN_FRAC 0.05
+#define TRAFFIC_MAX_DT_S 0.5
 
 /* A finished lap handed over. lap's contents are the callee's: move them
  * out with tb_lap_move (or leave them; the assembler releases what is

@@ -148,12 +148,20 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu,
 		srv__reply_error(r, 422, "unusable lap", err.msg);
 		goto out;
 	}
+	/* The result's object with the lap's warnings first. */
+	struct tb_buf res;
+	tb_buf_init(&res, SRV_JSON_MAX);
 	tb_buf_init(&r->body, SRV_JSON_MAX);
-	if (coach_lap_json(&j->res, true, &r->body, &err) != TB_OK) {
+	if (coach_lap_json(&j->res, true, &res, &err) != TB_OK ||
+	    tb_buf_printf(&r->body, "{\"warnings\":[%s],%.*s",
+			  (j->lrow.flags & TB_LAP_TRAFFIC) ? "\"traffic\"" : "",
+			  (int)res.len - 1, (const char *)res.data + 1) != TB_OK) {
+		tb_buf_release(&res);
 		tb_buf_release(&r->body);
 		srv__reply_error(r, 500, "coach", err.msg);
 		goto out;
 	}
+	tb_buf_release(&res);
 	r->code = 200;
 	r->type = "application/json";
 out:
