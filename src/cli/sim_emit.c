@@ -36,6 +36,8 @@ struct ecar {
 	struct sim_emit_car cfg;
 	struct sim_result res;
 	double lap_s, out_s; /* lap time; out lap's driven part */
+	double start_s;	     /* session time the car sets off */
+	bool started;	     /* at the current frame */
 	int32_t lap_ms, sec_ms[2];
 	struct tb_lap lap; /* the current lap, sampled */
 	int lap_seq;	   /* which lap is sampled in lap: -1 none */
@@ -129,6 +131,26 @@ static enum tb_status car_init(struct sim_emit *s, unsigned c,
 	return TB_OK;
 }
 
+/* Start times: each car sets off once the one before it has a lead it
+ * cannot lose over the run (SIM_EMIT_CLEAR_S plus what the fastest car
+ * gains on the slowest in n + 1 laps), so no lap is a traffic lap —
+ * unless that spacing would make the first car catch the last, then as
+ * far apart as the lap allows. */
+static void space_cars(struct sim_emit *s)
+{
+	unsigned nc = s->cfg.n_cars;
+	double lo = INFINITY, hi = 0;
+	for (unsigned c = 0; c < nc; c++) {
+		lo = fmin(lo, s->cars[c].lap_s);
+		hi = fmax(hi, s->cars[c].lap_s);
+	}
+	double gap = SIM_EMIT_CLEAR_S + (s->cfg.n_laps + 1) * (hi - lo);
+	if (nc > 1 && gap * nc > lo)
+		gap = lo / nc;
+	for (unsigned c = 0; c < nc; c++)
+		s->cars[c].start_s = c * gap;
+}
+
 void sim_emit_destroy(struct sim_emit *s)
 {
 	if (!s)
@@ -160,17 +182,18 @@ enum tb_status sim_emit_create(const struct sim_emit_config *cfg,
 		return tb_fail(err, TB_ERR_NOMEM, "emit: out of memory");
 	}
 	st = sim_driver_corners(cfg->track, cfg->car, &s->cs, err);
-	double end_s = 0;
-	for (unsigned c = 0; c < cfg->n_cars && st == TB_OK; c++) {
+	for (unsigned c = 0; c < cfg->n_cars && st == TB_OK; c++)
 		st = car_init(s, c, err);
-		if (st == TB_OK) {
-			const struct ecar *e = &s->cars[c];
-			end_s = fmax(end_s, e->out_s + cfg->n_laps * e->lap_s);
-		}
-	}
 	if (st != TB_OK) {
 		sim_emit_destroy(s);
 		return st;
+	}
+	space_cars(s);
+	double end_s = 0;
+	for (unsigned c = 0; c < cfg->n_cars; c++) {
+		const struct ecar *e = &s->cars[c];
+		end_s =
+		    fmax(end_s, e->start_s + e->out_s + cfg->n_laps * e->lap_s);
 	}
 	s->last_frame = (uint32_t)ceil((end_s + SIM_EMIT_IN_S) * cfg->rate_hz);
 	*out = s;
@@ -232,6 +255,10 @@ static enum tb_status car_state(struct sim_emit *s, unsigned c, double t,
 {
 	struct ecar *e = &s->cars[c];
 	unsigned n = s->cfg.n_laps;
+	t -= e->start_s; /* the car's own clock; waits at 0 until then */
+	e->started = t >= 0;
+	if (t < 0)
+		t = 0;
 	double len = s->cfg.track->length_m, rel = t - e->out_s;
 	int seq;
 	if (rel < 0) {
@@ -386,7 +413,7 @@ static void lapdata(const struct sim_emit *s, struct f1_packet *p)
 		l->sector = (uint8_t)sec;
 		l->grid_position = (uint8_t)(c + 1);
 		l->driver_status = driver_status(s, e->lap_num);
-		l->result_status = 2;
+		l->result_status = e->started ? 2 : 1; /* 1: not yet out */
 	}
 	p->u.lap.tt_pb_car = 255;
 	p->u.lap.tt_rival_car = 255;

@@ -5,8 +5,12 @@
  * frame (gen.h's struct gen_frame) for the encoders of other protocols.
  *
  * What the stream does (decisions a consumer may rely on):
- * - Every car starts at session time 0, SIM_EMIT_OUT_M metres before the
- *   line on lap 1, its out lap (driverStatus 3); laps 2..n+1 are timed
+ * - Car c sets off at session time c * gap, SIM_EMIT_OUT_M metres before
+ *   the line on lap 1, its out lap (driverStatus 3; resultStatus 1
+ *   "inactive" until then, 2 after); gap = SIM_EMIT_CLEAR_S plus what the
+ *   fastest driver gains on the slowest in n + 1 laps, so no car comes
+ *   close behind another (no traffic laps), or lap / cars when that
+ *   would not fit in one lap; laps 2..n+1 are timed
  *   (driverStatus 1) and last exactly the driver's simulated lap time
  *   (lastLapTimeInMS = that time rounded to the ms; sectors at a third
  *   and two thirds of the track length); lap n+2 is the in lap
@@ -24,8 +28,9 @@
 #include "../ingest/gen.h"
 #include "../sim/sim.h"
 
-#define SIM_EMIT_OUT_M 300.0 /* out lap: metres before the line */
-#define SIM_EMIT_IN_S  3.0   /* in lap: seconds driven */
+#define SIM_EMIT_OUT_M	 300.0 /* out lap: metres before the line */
+#define SIM_EMIT_IN_S	 3.0   /* in lap: seconds driven */
+#define SIM_EMIT_CLEAR_S 3.0   /* least gap between cars, s */
 
 struct sim_emit;
 
