@@ -54,6 +54,9 @@ start_serve "$dir/live.db"
 sleep 0.3
 stop_serve
 check_laps "$dir/live.db" 2
+# the cars set off spaced: no lap of either is a traffic lap
+tr=$(awk -F, 'NR > 1 && $9 ~ /traffic/' <("$BIN" laps 1 --db "$dir/live.db" --csv))
+[ -z "$tr" ] || fail "traffic laps in a spaced emission: $tr"
 cost=$(sed -nE 's/^  brake-early corner 4 size 20: true cost \+([0-9.]+) s.*/\1/p' "$dir/sim.out")
 [ -n "$cost" ] || fail "no true cost printed: $(cat "$dir/sim.out")"
 
