@@ -235,6 +235,15 @@ static bool jb_str(struct jb *b, const char **s, size_t *n, char *stack,
 	return true;
 }
 
+/* jansson reads one byte past a number or a literal and puts it back;
+ * a NUL byte put back is lost (its stream buffer takes NUL for empty),
+ * so "1\0" and "[true\0]" load there. Skipped here alike. */
+static void jb_lookahead_nul(struct jb *b)
+{
+	if (b->p < b->end && *b->p == '\0')
+		b->p++;
+}
+
 static const double jb_pow10[] = {
     1e0,  1e1,	1e2,  1e3,  1e4,  1e5,	1e6,  1e7,  1e8,  1e9,	1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -274,6 +283,7 @@ static json_t *jb_num(struct jb *b)
 			v = v * 10 + d;
 		}
 		b->p = q;
+		jb_lookahead_nul(b);
 		json_int_t x;
 		if (!neg)
 			x = (json_int_t)v;
@@ -313,6 +323,7 @@ static json_t *jb_num(struct jb *b)
 			ex = -ex;
 	}
 	b->p = q;
+	jb_lookahead_nul(b);
 	size_t nf = (size_t)(fe - fp);
 	long e10 = ex - (long)nf;
 	double v;
@@ -355,6 +366,7 @@ static bool jb_lit(struct jb *b, const char *lit, size_t n)
 	if ((size_t)(b->end - b->p) < n || memcmp(b->p, lit, n) != 0)
 		return false;
 	b->p += n;
+	jb_lookahead_nul(b);
 	return true;
 }
 
