@@ -65,6 +65,7 @@ if(TB_FUZZ)
     # libFuzzer sees its coverage.
     add_executable(fuzz_f1lt fuzz/fuzz_f1lt.c
                    ${CMAKE_SOURCE_DIR}/src/formats/f1lt.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/jbuild.c
                    ${CMAKE_SOURCE_DIR}/src/formats/jscan.c)
     target_include_directories(fuzz_f1lt PRIVATE ${CMAKE_SOURCE_DIR}/src)
     target_compile_options(fuzz_f1lt PRIVATE
@@ -72,6 +73,16 @@ if(TB_FUZZ)
     target_link_options(fuzz_f1lt PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(fuzz_f1lt PRIVATE tb_core PkgConfig::JANSSON
                           PkgConfig::ZLIB)
+    # jbuild (live-timing lines) against json_loadb: the same verdict and
+    # equal trees for any input.
+    add_executable(fuzz_f1lt_json fuzz/fuzz_f1lt_json.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/jbuild.c)
+    target_include_directories(fuzz_f1lt_json PRIVATE ${CMAKE_SOURCE_DIR}/src)
+    target_compile_options(fuzz_f1lt_json PRIVATE
+                           -fsanitize=fuzzer,address,undefined -g)
+    target_link_options(fuzz_f1lt_json PRIVATE
+                        -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(fuzz_f1lt_json PRIVATE tb_core PkgConfig::JANSSON)
     # MoTeC i2 .ld/.ldx reader: its sources built into the target itself
     # so libFuzzer sees their coverage.
     add_executable(fuzz_motec fuzz/fuzz_motec.c

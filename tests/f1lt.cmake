@@ -3,3 +3,5 @@
 tb_add_test(test_f1lt SOURCES tests/test_f1lt.c LIBS tb_formats)
 # The JSON pull reader the ".z" path uses (src/formats/jscan.c).
 tb_add_test(test_jscan SOURCES tests/test_jscan.c LIBS tb_formats)
+# The live-timing line parser (src/formats/jbuild.c) against jansson.
+tb_add_test(test_jbuild SOURCES tests/test_jbuild.c LIBS tb_formats)

@@ -362,6 +362,9 @@ static enum tb_status lt_each(const struct f1lt_stream *s, bool strings,
 			 * decoder rejects every byte outside the alphabet */
 			msg = json_stringn_nocheck(body + 1, blen - 2);
 		else
+			msg = jbuild_parse(body, blen);
+		if (!msg && !fast)
+			/* rejected (or no memory): jansson's own message */
 			msg = json_loadb(body, blen,
 					 JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 		if (!msg && fast)

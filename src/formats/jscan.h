@@ -51,4 +51,10 @@ bool jscan_done(struct jscan *j);
 /* key (klen bytes, raw) equals the NUL-terminated lit. */
 bool jscan_key_is(const char *key, size_t klen, const char *lit);
 
+/* jbuild.c: parse buf[0..n) into a new jansson tree (a json_t, the
+ * caller's reference), equal to what json_loadb(buf, n, JSON_DECODE_ANY |
+ * JSON_ALLOW_NUL) returns; NULL wherever that call fails and when out of
+ * memory. No message: callers that need one ask json_loadb. */
+struct json_t *jbuild_parse(const char *buf, size_t n);
+
 #endif /* TB_FORMATS_JSCAN_H */
