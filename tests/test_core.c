@@ -121,6 +121,43 @@ static void test_lap_columns_and_mask(void **state)
 	tb_lap_release(&lap);
 }
 
+/* tb_lap_alloc: exactly n zeroed, absent samples of the asked channels,
+ * metadata kept, old samples replaced; a failure leaves no samples. */
+static void test_lap_alloc_sized(void **state)
+{
+	(void)state;
+	struct tb_lap lap;
+	tb_lap_init(&lap);
+	lap.lap_number = 7;
+	lap.lap_time_ms = 91234;
+	tb_chmask want = TB_CHBIT(TB_CH_TIME) | TB_CHBIT(TB_CH_SPEED);
+	assert_int_equal(tb_lap_alloc(&lap, 5, want), TB_OK);
+	assert_int_equal(lap.n, 5);
+	assert_true(lap.chans == want);
+	assert_null(lap.col[TB_CH_RPM]);
+	for (size_t i = 0; i < 5; i++) {
+		assert_true(lap.mask[i] == 0);
+		assert_true(lap.col[TB_CH_SPEED][i] == 0.0);
+	}
+	assert_int_equal(lap.lap_number, 7);
+	assert_int_equal(lap.lap_time_ms, 91234);
+	/* again, other channels: the old columns are gone */
+	assert_int_equal(tb_lap_alloc(&lap, 0, TB_CHBIT(TB_CH_RPM)), TB_OK);
+	assert_int_equal(lap.n, 0);
+	assert_null(lap.col[TB_CH_SPEED]);
+	assert_non_null(lap.col[TB_CH_RPM]);
+	for (long k = 1; k <= 3; k++) {
+		tb_fault_fail_alloc_after(k);
+		assert_int_equal(tb_lap_alloc(&lap, 100, want), TB_ERR_NOMEM);
+		tb_fault_fail_alloc_after(0);
+		assert_int_equal(lap.n, 0);
+		assert_true(lap.chans == 0);
+		assert_null(lap.mask);
+	}
+	assert_int_equal(lap.lap_number, 7);
+	tb_lap_release(&lap);
+}
+
 static void test_lap_alloc_failure(void **state)
 {
 	(void)state;
@@ -215,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_buf_cap_and_varint),
 		cmocka_unit_test(test_lap_columns_and_mask),
 		cmocka_unit_test(test_lap_alloc_failure),
+		cmocka_unit_test(test_lap_alloc_sized),
 		cmocka_unit_test(test_ring_spsc),
 		cmocka_unit_test(test_channels),
 	};

@@ -308,6 +308,12 @@ struct tb_lap {
 void tb_lap_init(struct tb_lap *lap);
 /* Free every column; the lap is empty again and can be reused. */
 void tb_lap_release(struct tb_lap *lap);
+/* Room for exactly n samples of the channels in chans, zeroed (every
+ * sample absent until its mask says otherwise): the old samples are
+ * freed, the metadata kept. lap must be initialised. TB_ERR_NOMEM leaves
+ * it without samples. The caller bounds n. */
+enum tb_status tb_lap_alloc(struct tb_lap *lap, size_t n,
+			    tb_chmask chans) TB_WUR;
 /* Drop the samples but keep metadata and capacity. */
 void tb_lap_clear_samples(struct tb_lap *lap);
 /* Append one frame (copied). TB_ERR_LIMIT past TB_LAP_MAX_SAMPLES. */

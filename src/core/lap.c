@@ -19,6 +19,41 @@ void tb_lap_release(struct tb_lap *lap)
 	tb_lap_init(lap);
 }
 
+static void free_samples(struct tb_lap *lap)
+{
+	tb_free(lap->mask);
+	lap->mask = NULL;
+	for (int i = 0; i < TB_CH__COUNT; i++) {
+		tb_free(lap->col[i]);
+		lap->col[i] = NULL;
+	}
+	lap->n = lap->cap = 0;
+	lap->chans = 0;
+}
+
+enum tb_status tb_lap_alloc(struct tb_lap *lap, size_t n, tb_chmask chans)
+{
+	free_samples(lap);
+	size_t cap = n ? n : 1;
+	lap->mask = tb_calloc(cap, sizeof(*lap->mask));
+	if (!lap->mask)
+		goto nomem;
+	for (int ch = 0; ch < TB_CH__COUNT; ch++) {
+		if (!(chans & TB_CHBIT(ch)))
+			continue;
+		lap->col[ch] = tb_calloc(cap, sizeof(double));
+		if (!lap->col[ch])
+			goto nomem;
+		lap->chans |= TB_CHBIT(ch);
+	}
+	lap->cap = cap;
+	lap->n = n;
+	return TB_OK;
+nomem:
+	free_samples(lap);
+	return TB_ERR_NOMEM;
+}
+
 void tb_lap_clear_samples(struct tb_lap *lap)
 {
 	lap->n = 0;

@@ -440,25 +440,6 @@ bool fmt__csv_is_missing(const char *p, size_t n)
 /* ------------------------------------------------------------------ */
 /* Laps: build every lap from the staged rows. */
 
-static enum tb_status lap_alloc(struct tb_lap *lap, size_t n, tb_chmask chans)
-{
-	size_t cap = n ? n : 1;
-	lap->mask = tb_calloc(cap, sizeof(*lap->mask));
-	if (!lap->mask)
-		return TB_ERR_NOMEM;
-	lap->cap = cap;
-	for (int ch = 0; ch < TB_CH__COUNT; ch++) {
-		if (!(chans & TB_CHBIT(ch)))
-			continue;
-		lap->col[ch] = tb_calloc(cap, sizeof(double));
-		if (!lap->col[ch])
-			return TB_ERR_NOMEM;
-		lap->chans |= TB_CHBIT(ch);
-	}
-	lap->n = n;
-	return TB_OK;
-}
-
 /* One lap from rows [s->start, s->end); chans forced (own dialect) or
  * the union of the rows' masks when force is 0. */
 enum tb_status fmt__csv_build_lap(struct csv *c, const struct seg *s,
@@ -474,7 +455,7 @@ enum tb_status fmt__csv_build_lap(struct csv *c, const struct seg *s,
 	lap->lap_number = s->number;
 	lap->lap_time_ms = s->lap_time_ms;
 	lap->flags = s->flags;
-	if (lap_alloc(lap, n, chans) != TB_OK)
+	if (tb_lap_alloc(lap, n, chans) != TB_OK)
 		return fmt__csv_oom(c);
 	if (n)
 		memcpy(lap->mask, c->pres + s->start, n * sizeof(*lap->mask));

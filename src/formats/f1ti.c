@@ -141,25 +141,6 @@ static const struct {
 };
 #define N_TEL_KEYS (sizeof(tel_keys) / sizeof(tel_keys[0]))
 
-static enum tb_status alloc_lap(struct tb_lap *lap, size_t n, tb_chmask chans)
-{
-	size_t cap = n ? n : 1;
-	lap->mask = tb_calloc(cap, sizeof(*lap->mask));
-	if (!lap->mask)
-		return TB_ERR_NOMEM;
-	lap->cap = cap;
-	for (int ch = 0; ch < TB_CH__COUNT; ch++) {
-		if (!(chans & TB_CHBIT(ch)))
-			continue;
-		lap->col[ch] = tb_calloc(cap, sizeof(double));
-		if (!lap->col[ch])
-			return TB_ERR_NOMEM;
-		lap->chans |= TB_CHBIT(ch);
-	}
-	lap->n = n;
-	return TB_OK;
-}
-
 /* One element of a channel array: true with *v, false if absent; an
  * error status in *st for a bad element. */
 static bool tel_value(const json_t *e, size_t k, size_t i, const char *name,
@@ -252,7 +233,7 @@ static enum tb_status tel_fill(json_t *tel, const char *name,
 				       name, tel_keys[k].key, n);
 		chans |= TB_CHBIT(tel_keys[k].ch);
 	}
-	if (alloc_lap(lap, n, chans) != TB_OK)
+	if (tb_lap_alloc(lap, n, chans) != TB_OK)
 		return tb_fail(err, TB_ERR_NOMEM, "%s: out of memory", name);
 	double prev = -INFINITY;
 	tb_chmask used = TB_CHBIT(TB_CH_TIME) | TB_CHBIT(TB_CH_LAP_TIME);

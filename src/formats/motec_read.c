@@ -528,29 +528,6 @@ static enum tb_status ld_segments(const struct ld_file *f,
 	return TB_OK;
 }
 
-/* Allocate lap columns for n samples and the channels in chans. */
-static enum tb_status lap_alloc(struct tb_lap *lap, size_t n, tb_chmask chans)
-{
-	tb_lap_init(lap);
-	size_t cap = n ? n : 1;
-	lap->mask = tb_calloc(cap, sizeof(*lap->mask));
-	if (!lap->mask)
-		return TB_ERR_NOMEM;
-	lap->cap = cap;
-	for (int ch = 0; ch < TB_CH__COUNT; ch++) {
-		if (!(chans & TB_CHBIT(ch)))
-			continue;
-		lap->col[ch] = tb_calloc(cap, sizeof(double));
-		if (!lap->col[ch]) {
-			tb_lap_release(lap);
-			return TB_ERR_NOMEM;
-		}
-		lap->chans |= TB_CHBIT(ch);
-	}
-	lap->n = n;
-	return TB_OK;
-}
-
 /* Build one lap of the time base. Cannot fail but for memory. */
 static enum tb_status ld_build_lap(const struct ld_file *f,
 				   const struct ld_seg *g, struct tb_lap *lap,
@@ -563,7 +540,8 @@ static enum tb_status ld_build_lap(const struct ld_file *f,
 	for (int ch = 0; ch < TB_CH__COUNT; ch++)
 		if (f->use[ch] >= 0)
 			chans |= TB_CHBIT(ch);
-	if (lap_alloc(lap, n, chans) != TB_OK)
+	tb_lap_init(lap);
+	if (tb_lap_alloc(lap, n, chans) != TB_OK)
 		return tb_fail(err, TB_ERR_NOMEM,
 			       "%s: out of memory for lap %u (%zu samples)",
 			       f->name, g->lap_number, n);

@@ -853,30 +853,6 @@ static enum tb_status decode_channel(struct tb_cur *c, struct tb_lap *lap,
 	return TB_OK;
 }
 
-/* Allocate the columns of tmp for h (zeroed: absent samples read 0). */
-static enum tb_status alloc_lap(struct tb_lap *tmp, const struct hdr *h,
-				struct tb_error *err)
-{
-	size_t cap = h->n ? h->n : 1;
-	tmp->mask = tb_calloc(cap, sizeof(*tmp->mask));
-	if (!tmp->mask)
-		goto nomem;
-	for (int ch = 0; ch < TB_CH__COUNT; ch++) {
-		if (!(h->chans & TB_CHBIT(ch)))
-			continue;
-		tmp->col[ch] = tb_calloc(cap, sizeof(double));
-		if (!tmp->col[ch])
-			goto nomem;
-	}
-	tmp->cap = cap;
-	tmp->n = h->n;
-	tmp->chans = h->chans;
-	return TB_OK;
-nomem:
-	return tb_fail(err, TB_ERR_NOMEM, "lap blob: columns for %zu samples",
-		       h->n);
-}
-
 static enum tb_status parse_body(const uint8_t *body, const struct hdr *h,
 				 struct tb_lap *tmp, struct tb_error *err)
 {
@@ -886,9 +862,10 @@ static enum tb_status parse_body(const uint8_t *body, const struct hdr *h,
 	uint64_t chans = rd_varint(&c);
 	if (c.bad || n != h->n || chans != h->chans)
 		return corrupt_at(err, "body disagrees with header", &c);
-	enum tb_status st = alloc_lap(tmp, h, err);
-	if (st != TB_OK)
-		return st;
+	if (tb_lap_alloc(tmp, h->n, h->chans) != TB_OK)
+		return tb_fail(err, TB_ERR_NOMEM,
+			       "lap blob: columns for %zu samples", h->n);
+	enum tb_status st;
 	size_t count[TB_CH__COUNT];
 	st = decode_masks(&c, tmp, count, err);
 	if (st != TB_OK)
