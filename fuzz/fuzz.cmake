@@ -61,10 +61,14 @@ if(TB_FUZZ)
                            -fsanitize=fuzzer,address,undefined -g)
     target_link_options(fuzz_ibt PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(fuzz_ibt PRIVATE tb_core m)
-    # F1 live-timing archives: f1lt.c built into the target so
-    # libFuzzer sees its coverage.
+    # F1 live-timing archives: the f1lt*.c files built into the target
+    # so libFuzzer sees their coverage.
     add_executable(fuzz_f1lt fuzz/fuzz_f1lt.c
                    ${CMAKE_SOURCE_DIR}/src/formats/f1lt.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/f1lt_stream.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/f1lt_timing.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/f1lt_cardata.c
+                   ${CMAKE_SOURCE_DIR}/src/formats/f1lt_files.c
                    ${CMAKE_SOURCE_DIR}/src/formats/jbuild.c
                    ${CMAKE_SOURCE_DIR}/src/formats/jscan.c)
     target_include_directories(fuzz_f1lt PRIVATE ${CMAKE_SOURCE_DIR}/src)
