@@ -517,93 +517,101 @@ static int of_cmp_loc(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-enum tb_status openf1_car_data(struct openf1 *c, int session_key,
-			       int driver_number, struct openf1_car **out,
-			       size_t *n, struct tb_error *err)
+/* Fill element i of a time series from its row o; errors name what. */
+typedef enum tb_status (*of_fill_fn)(json_t *o, size_t i, void *elem,
+				     struct tb_error *err);
+
+/* GET /what?session_key=K&driver_number=D as an array of n elements of
+ * size sz, each filled by fill, sorted by cmp (by date). */
+static enum tb_status of_series(struct openf1 *c, const char *what,
+				int session_key, int driver_number, size_t sz,
+				of_fill_fn fill,
+				int (*cmp)(const void *, const void *),
+				void **out, size_t *n, struct tb_error *err)
 {
 	char q[128];
 	json_t *rows;
 	*out = NULL;
 	*n = 0;
-	snprintf(q, sizeof(q), "/car_data?session_key=%d&driver_number=%d",
+	snprintf(q, sizeof(q), "/%s?session_key=%d&driver_number=%d", what,
 		 session_key, driver_number);
-	enum tb_status st = of_rows(c, "car_data", q, &rows, err);
+	enum tb_status st = of_rows(c, what, q, &rows, err);
 	if (st != TB_OK)
 		return st;
 	size_t m = json_array_size(rows);
-	struct openf1_car *v = m ? tb_calloc(m, sizeof(*v)) : NULL;
+	unsigned char *v = m ? tb_calloc(m, sz) : NULL;
 	if (m && !v) {
 		json_decref(rows);
-		return tb_fail(err, TB_ERR_NOMEM, "car_data: %zu rows", m);
+		return tb_fail(err, TB_ERR_NOMEM, "%s: %zu rows", what, m);
 	}
-	for (size_t i = 0; i < m && st == TB_OK; i++) {
-		json_t *o = json_array_get(rows, i);
-		struct openf1_car *s = &v[i];
-		st = of_date(o, "date", "car_data", i, &s->date_ms, err);
-		if (st == TB_OK && s->date_ms == 0)
-			st = tb_fail(err, TB_ERR_FORMAT,
-				     "car_data row %zu: no date", i);
-		s->rpm = of_num(o, "rpm");
-		s->speed_kmh = of_num(o, "speed");
-		s->gear = of_num(o, "n_gear");
-		s->throttle_pct = of_num(o, "throttle");
-		s->brake = of_num(o, "brake");
-		s->drs = of_num(o, "drs");
-	}
+	for (size_t i = 0; i < m && st == TB_OK; i++)
+		st = fill(json_array_get(rows, i), i, v + i * sz, err);
 	json_decref(rows);
 	if (st != TB_OK) {
 		tb_free(v);
 		return st;
 	}
 	if (m)
-		qsort(v, m, sizeof(*v), of_cmp_car);
+		qsort(v, m, sz, cmp);
 	*out = v;
 	*n = m;
 	return TB_OK;
+}
+
+static enum tb_status of_fill_car(json_t *o, size_t i, void *elem,
+				  struct tb_error *err)
+{
+	struct openf1_car *s = elem;
+	enum tb_status st = of_date(o, "date", "car_data", i, &s->date_ms, err);
+	if (st == TB_OK && s->date_ms == 0)
+		st =
+		    tb_fail(err, TB_ERR_FORMAT, "car_data row %zu: no date", i);
+	s->rpm = of_num(o, "rpm");
+	s->speed_kmh = of_num(o, "speed");
+	s->gear = of_num(o, "n_gear");
+	s->throttle_pct = of_num(o, "throttle");
+	s->brake = of_num(o, "brake");
+	s->drs = of_num(o, "drs");
+	return st;
+}
+
+static enum tb_status of_fill_loc(json_t *o, size_t i, void *elem,
+				  struct tb_error *err)
+{
+	struct openf1_location *s = elem;
+	enum tb_status st = of_date(o, "date", "location", i, &s->date_ms, err);
+	s->x = of_num(o, "x");
+	s->y = of_num(o, "y");
+	s->z = of_num(o, "z");
+	if (st == TB_OK &&
+	    (s->date_ms == 0 || isnan(s->x) || isnan(s->y) || isnan(s->z)))
+		st = tb_fail(err, TB_ERR_FORMAT,
+			     "location row %zu: needs date, x, y, z", i);
+	return st;
+}
+
+enum tb_status openf1_car_data(struct openf1 *c, int session_key,
+			       int driver_number, struct openf1_car **out,
+			       size_t *n, struct tb_error *err)
+{
+	void *v;
+	enum tb_status st =
+	    of_series(c, "car_data", session_key, driver_number, sizeof(**out),
+		      of_fill_car, of_cmp_car, &v, n, err);
+	*out = v;
+	return st;
 }
 
 enum tb_status openf1_location(struct openf1 *c, int session_key,
 			       int driver_number, struct openf1_location **out,
 			       size_t *n, struct tb_error *err)
 {
-	char q[128];
-	json_t *rows;
-	*out = NULL;
-	*n = 0;
-	snprintf(q, sizeof(q), "/location?session_key=%d&driver_number=%d",
-		 session_key, driver_number);
-	enum tb_status st = of_rows(c, "location", q, &rows, err);
-	if (st != TB_OK)
-		return st;
-	size_t m = json_array_size(rows);
-	struct openf1_location *v = m ? tb_calloc(m, sizeof(*v)) : NULL;
-	if (m && !v) {
-		json_decref(rows);
-		return tb_fail(err, TB_ERR_NOMEM, "location: %zu rows", m);
-	}
-	for (size_t i = 0; i < m && st == TB_OK; i++) {
-		json_t *o = json_array_get(rows, i);
-		struct openf1_location *s = &v[i];
-		st = of_date(o, "date", "location", i, &s->date_ms, err);
-		s->x = of_num(o, "x");
-		s->y = of_num(o, "y");
-		s->z = of_num(o, "z");
-		if (st == TB_OK && (s->date_ms == 0 || isnan(s->x) ||
-				    isnan(s->y) || isnan(s->z)))
-			st =
-			    tb_fail(err, TB_ERR_FORMAT,
-				    "location row %zu: needs date, x, y, z", i);
-	}
-	json_decref(rows);
-	if (st != TB_OK) {
-		tb_free(v);
-		return st;
-	}
-	if (m)
-		qsort(v, m, sizeof(*v), of_cmp_loc);
+	void *v;
+	enum tb_status st =
+	    of_series(c, "location", session_key, driver_number, sizeof(**out),
+		      of_fill_loc, of_cmp_loc, &v, n, err);
 	*out = v;
-	*n = m;
-	return TB_OK;
+	return st;
 }
 
 /* ------------------------------------------------------------------ */
