@@ -3,6 +3,7 @@
  * fault injection in lap growth. */
 #include "tb_test.h"
 
+#include <math.h>
 #include <pthread.h>
 
 #include "core/core.h"
@@ -158,6 +159,24 @@ static void test_lap_alloc_sized(void **state)
 	tb_lap_release(&lap);
 }
 
+/* tb_lap_max: the largest known, finite sample; absent and NaN ignored. */
+static void test_lap_max(void **state)
+{
+	(void)state;
+	struct tb_lap lap;
+	tb_lap_init(&lap);
+	assert_true(isnan(tb_lap_max(&lap, TB_CH_LAP_DIST)));
+	assert_int_equal(tb_lap_alloc(&lap, 4, TB_CHBIT(TB_CH_LAP_DIST)), TB_OK);
+	static const double v[4] = {10, 5000, NAN, 4300};
+	for (size_t i = 0; i < 4; i++) {
+		lap.col[TB_CH_LAP_DIST][i] = v[i];
+		lap.mask[i] = i == 1 ? 0 : TB_CHBIT(TB_CH_LAP_DIST);
+	}
+	assert_true(tb_lap_max(&lap, TB_CH_LAP_DIST) == 4300);
+	assert_true(isnan(tb_lap_max(&lap, TB_CH_SPEED)));
+	tb_lap_release(&lap);
+}
+
 static void test_lap_alloc_failure(void **state)
 {
 	(void)state;
@@ -253,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_lap_columns_and_mask),
 		cmocka_unit_test(test_lap_alloc_failure),
 		cmocka_unit_test(test_lap_alloc_sized),
+		cmocka_unit_test(test_lap_max),
 		cmocka_unit_test(test_ring_spsc),
 		cmocka_unit_test(test_channels),
 	};

@@ -7,7 +7,9 @@
 #include <netinet/in.h>
 #include <stdio.h>
 
+#include "../analysis/analysis.h"
 #include "../core/core.h"
+#include "../store/store.h"
 
 int cli_serve(int argc, char **argv);
 int cli_record(int argc, char **argv);
@@ -38,6 +40,17 @@ bool cli_parse_hostport(const char *cmd, const char *s, struct sockaddr_in *sa);
 const char *cli_default_db(void);
 /* Print a failure "trailbrake CMD: message" and return its exit code. */
 int cli_fail(const char *cmd, const struct tb_error *err);
+
+/* A stored lap loaded and, once has_grid, on its distance grid (analyze,
+ * compare, coach). */
+struct cli_lap {
+	int64_t id;
+	struct store_lap_row row;
+	struct tb_lap lap;
+	struct ana_grid grid;
+	bool has_grid;
+};
+void cli_lap_release(struct cli_lap *a);
 /* m:ss.mmm, or "-" for unknown. */
 void cli_fmt_ms(int32_t ms, char *buf, size_t cap);
 

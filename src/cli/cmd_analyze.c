@@ -19,24 +19,8 @@
 #define GRID_STEP_M 1.0
 #define COMPARE_MAX 16
 
-/* A lap loaded and on its distance grid. */
-struct alap {
-	int64_t id;
-	struct store_lap_row row;
-	struct tb_lap lap;
-	struct ana_grid grid;
-	bool has_grid;
-};
-
-static void alap_release(struct alap *a)
-{
-	tb_lap_release(&a->lap);
-	if (a->has_grid)
-		ana_grid_release(&a->grid);
-	a->has_grid = false;
-}
-
-static int load(const char *cmd, struct store *st, int64_t id, struct alap *a)
+static int load(const char *cmd, struct store *st, int64_t id,
+		struct cli_lap *a)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -53,7 +37,7 @@ static int load(const char *cmd, struct store *st, int64_t id, struct alap *a)
  * reference lap(s) when it has none, and stored). Says which on `out`
  * (stdout for analyze, stderr when stdout is data). */
 static int get_track(const char *cmd, struct store *st,
-		     struct alap *const *laps, size_t n, struct srv_tm *tm,
+		     struct cli_lap *const *laps, size_t n, struct srv_tm *tm,
 		     FILE *out)
 {
 	struct tb_error err;
@@ -80,7 +64,8 @@ static int get_track(const char *cmd, struct store *st,
 	return 0;
 }
 
-static int to_grid(const char *cmd, struct alap *a, const struct ana_track *t)
+static int to_grid(const char *cmd, struct cli_lap *a,
+		   const struct ana_track *t)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -100,7 +85,7 @@ static int to_grid(const char *cmd, struct alap *a, const struct ana_track *t)
  * the same car for "best"). */
 
 static int resolve_ref(const char *cmd, struct store *st, const char *spec,
-		       const struct alap *lap, int64_t *out)
+		       const struct cli_lap *lap, int64_t *out)
 {
 	bool best = !strcmp(spec, "best"),
 	     sbest = !strcmp(spec, "session-best");
@@ -189,8 +174,8 @@ static void print_unknown(tb_chmask unk, bool binary)
 }
 
 /* The table itself, once both grids and the corners exist. */
-static int analyze_table(const char *cmd, struct alap *lap, struct alap *ref,
-			 const struct ana_corners *cs)
+static int analyze_table(const char *cmd, struct cli_lap *lap,
+			 struct cli_lap *ref, const struct ana_corners *cs)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -245,7 +230,7 @@ static int analyze_table(const char *cmd, struct alap *lap, struct alap *ref,
 static int analyze_run(const char *cmd, struct store *st, int64_t lap_id,
 		       const char *ref_spec)
 {
-	struct alap lap, ref;
+	struct cli_lap lap, ref;
 	int rc = load(cmd, st, lap_id, &lap);
 	memset(&ref, 0, sizeof(ref));
 	tb_lap_init(&ref.lap);
@@ -257,7 +242,7 @@ static int analyze_run(const char *cmd, struct store *st, int64_t lap_id,
 	struct srv_tm tm;
 	memset(&tm, 0, sizeof(tm));
 	if (rc == 0) {
-		struct alap *rl[] = {&ref};
+		struct cli_lap *rl[] = {&ref};
 		rc = get_track(cmd, st, rl, 1, &tm, stdout);
 	}
 	const struct ana_track *track = tm.has_track ? &tm.track : NULL;
@@ -292,8 +277,8 @@ static int analyze_run(const char *cmd, struct store *st, int64_t lap_id,
 			rc = analyze_table(cmd, &lap, &ref, &tm.corners);
 	}
 	srv_tm_release(&tm);
-	alap_release(&lap);
-	alap_release(&ref);
+	cli_lap_release(&lap);
+	cli_lap_release(&ref);
 	return rc;
 }
 
@@ -384,7 +369,7 @@ static void put(FILE *f, double v)
 		fputs(",", f);
 }
 
-static int write_csv(const char *path, struct alap *const *l, size_t n,
+static int write_csv(const char *path, struct cli_lap *const *l, size_t n,
 		     double *const *delta)
 {
 	FILE *f = fopen(path, "w");
@@ -424,8 +409,8 @@ static int write_csv(const char *path, struct alap *const *l, size_t n,
 
 static int compare_run(struct store *st, char **ids, size_t n, const char *csv)
 {
-	struct alap laps[COMPARE_MAX];
-	struct alap *lp[COMPARE_MAX] = {0};
+	struct cli_lap laps[COMPARE_MAX];
+	struct cli_lap *lp[COMPARE_MAX] = {0};
 	double *delta[COMPARE_MAX] = {0};
 	size_t loaded = 0;
 	int rc = 0;
@@ -475,7 +460,7 @@ static int compare_run(struct store *st, char **ids, size_t n, const char *csv)
 		       laps[0].grid.n, GRID_STEP_M);
 	srv_tm_release(&tm);
 	for (size_t k = 0; k < loaded; k++) {
-		alap_release(&laps[k]);
+		cli_lap_release(&laps[k]);
 		tb_free(delta[k]);
 	}
 	return rc;

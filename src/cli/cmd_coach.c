@@ -21,27 +21,11 @@
 #define COACH_STEP_M	 1.0
 #define SESSION_LAPS_MAX 256
 
-struct clap {
-	int64_t id;
-	struct store_lap_row row;
-	struct tb_lap lap;
-	struct ana_grid grid;
-	bool has_grid;
-};
-
-static void clap_release(struct clap *a)
-{
-	tb_lap_release(&a->lap);
-	if (a->has_grid)
-		ana_grid_release(&a->grid);
-	a->has_grid = false;
-}
-
 /* Load a lap and put it on its distance grid (on the session's track
  * model when given, else the lap's own distance channel or integrated
  * speed). 0 or an exit code, message printed. */
 static int load_on(struct store *st, int64_t id, const struct ana_track *t,
-		   struct clap *a)
+		   struct cli_lap *a)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -62,7 +46,7 @@ static int load_on(struct store *st, int64_t id, const struct ana_track *t,
 	return 0;
 }
 
-static int load(struct store *st, int64_t id, struct clap *a)
+static int load(struct store *st, int64_t id, struct cli_lap *a)
 {
 	return load_on(st, id, NULL, a);
 }
@@ -179,7 +163,7 @@ struct copt {
 _Static_assert(COACH_R__COUNT == STORE_RATINGS,
 	       "the store keeps one column per coach rating");
 
-static int save_ratings(struct store *st, const struct clap *lap,
+static int save_ratings(struct store *st, const struct cli_lap *lap,
 			int64_t ref_id, const struct coach_lap_result *r)
 {
 	struct store_rating_row row;
@@ -239,7 +223,7 @@ static int history(struct store *st, const char *driver)
 	return 0;
 }
 
-static void print_result(const struct clap *lap, const struct clap *ref,
+static void print_result(const struct cli_lap *lap, const struct cli_lap *ref,
 			 const struct coach_lap_result *r, bool explain)
 {
 	printf("lap %" PRId64 " (%s, %.3f s) vs reference %" PRId64
@@ -268,7 +252,7 @@ static void print_result(const struct clap *lap, const struct clap *ref,
 /* The class's physics limit lap on the lap's own path as the
  * reference: the class from --class, else the session's. */
 static int limit_ref(struct store *st, const char *cls_name,
-		     const struct clap *lap, struct clap *ref,
+		     const struct cli_lap *lap, struct cli_lap *ref,
 		     enum tb_car_class *cls_out)
 {
 	struct tb_error err;
@@ -312,7 +296,7 @@ static int limit_ref(struct store *st, const char *cls_name,
 static int coach_cross(struct store *st, const struct coach_model *m,
 		       const struct copt *o, int64_t id_a, int64_t id_b)
 {
-	struct clap l[2], lim[2];
+	struct cli_lap l[2], lim[2];
 	enum tb_car_class cls[2] = {TB_CLASS_OTHER, TB_CLASS_OTHER};
 	const char *names[2] = {o->cls, o->cls2};
 	int64_t ids[2] = {id_a, id_b};
@@ -356,8 +340,8 @@ static int coach_cross(struct store *st, const struct coach_model *m,
 		tb_buf_release(&b);
 	}
 	for (int i = 0; i < 2; i++) {
-		clap_release(&l[i]);
-		clap_release(&lim[i]);
+		cli_lap_release(&l[i]);
+		cli_lap_release(&lim[i]);
 	}
 	free(r);
 	return rc;
@@ -369,8 +353,8 @@ static int coach_cross(struct store *st, const struct coach_model *m,
  * numbers `analyze` and the API show. 0 or an exit code, message
  * printed; tm is filled (release it) either way. */
 static int load_pair(struct store *st, struct srv_tm_cache *c, int64_t lap_id,
-		     const char *ref_spec, int64_t *ref_id, struct clap *lap,
-		     struct clap *ref, struct srv_tm *tm)
+		     const char *ref_spec, int64_t *ref_id, struct cli_lap *lap,
+		     struct cli_lap *ref, struct srv_tm *tm)
 {
 	struct tb_error err;
 	tb_error_clear(&err);
@@ -400,7 +384,7 @@ static int load_pair(struct store *st, struct srv_tm_cache *c, int64_t lap_id,
 int cli_coach_corners(struct store *st, struct srv_tm_cache *c, int64_t lap_id,
 		      int64_t ref_id, struct coach_corner *out, size_t *n_out)
 {
-	struct clap lap, ref;
+	struct cli_lap lap, ref;
 	memset(&lap, 0, sizeof(lap));
 	memset(&ref, 0, sizeof(ref));
 	tb_lap_init(&lap.lap);
@@ -418,8 +402,8 @@ int cli_coach_corners(struct store *st, struct srv_tm_cache *c, int64_t lap_id,
 		rc = 65;
 	}
 	srv_tm_release(&tm);
-	clap_release(&lap);
-	clap_release(&ref);
+	cli_lap_release(&lap);
+	cli_lap_release(&ref);
 	return rc;
 }
 
@@ -427,7 +411,7 @@ static int coach_one(struct store *st, const struct coach_model *m,
 		     const struct copt *o, int64_t lap_id, double sd_s,
 		     struct coach_lap_result *res, bool print)
 {
-	struct clap lap, ref;
+	struct cli_lap lap, ref;
 	memset(&lap, 0, sizeof(lap));
 	memset(&ref, 0, sizeof(ref));
 	tb_lap_init(&lap.lap);
@@ -486,8 +470,8 @@ static int coach_one(struct store *st, const struct coach_model *m,
 	}
 	if (rc == 0 && o->save)
 		rc = save_ratings(st, &lap, ref_id, res);
-	clap_release(&lap);
-	clap_release(&ref);
+	cli_lap_release(&lap);
+	cli_lap_release(&ref);
 	return rc;
 }
 

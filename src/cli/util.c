@@ -97,3 +97,11 @@ void cli_fmt_ms(int32_t ms, char *buf, size_t cap)
 	snprintf(buf, cap, "%d:%02d.%03d", ms / 60000, (ms / 1000) % 60,
 		 ms % 1000);
 }
+
+void cli_lap_release(struct cli_lap *a)
+{
+	tb_lap_release(&a->lap);
+	if (a->has_grid)
+		ana_grid_release(&a->grid);
+	a->has_grid = false;
+}

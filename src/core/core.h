@@ -314,6 +314,8 @@ void tb_lap_release(struct tb_lap *lap);
  * it without samples. The caller bounds n. */
 enum tb_status tb_lap_alloc(struct tb_lap *lap, size_t n,
 			    tb_chmask chans) TB_WUR;
+/* Largest known, finite value of channel ch in lap; NAN if none. */
+double tb_lap_max(const struct tb_lap *lap, enum tb_channel ch);
 /* Drop the samples but keep metadata and capacity. */
 void tb_lap_clear_samples(struct tb_lap *lap);
 /* Append one frame (copied). TB_ERR_LIMIT past TB_LAP_MAX_SAMPLES. */

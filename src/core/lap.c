@@ -3,6 +3,8 @@
  * marked absent in the per-sample mask. */
 #include "core.h"
 
+#include <math.h>
+
 void tb_lap_init(struct tb_lap *lap)
 {
 	memset(lap, 0, sizeof(*lap));
@@ -52,6 +54,16 @@ enum tb_status tb_lap_alloc(struct tb_lap *lap, size_t n, tb_chmask chans)
 nomem:
 	free_samples(lap);
 	return TB_ERR_NOMEM;
+}
+
+double tb_lap_max(const struct tb_lap *lap, enum tb_channel ch)
+{
+	double m = NAN;
+	const double *d = lap->col[ch];
+	for (size_t i = 0; d && i < lap->n; i++)
+		if ((lap->mask[i] & TB_CHBIT(ch)) && isfinite(d[i]))
+			m = isnan(m) || d[i] > m ? d[i] : m;
+	return m;
 }
 
 void tb_lap_clear_samples(struct tb_lap *lap)

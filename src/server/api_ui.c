@@ -155,16 +155,6 @@ struct ui_track {
 	size_t n_sessions, n_laps;
 };
 
-static double lap_dist_max(const struct tb_lap *lap)
-{
-	double m = NAN;
-	const double *d = lap->col[TB_CH_LAP_DIST];
-	for (size_t i = 0; d && i < lap->n; i++)
-		if ((lap->mask[i] & TB_CHBIT(TB_CH_LAP_DIST)) && isfinite(d[i]))
-			m = isnan(m) || d[i] > m ? d[i] : m;
-	return m;
-}
-
 static enum tb_status get_lap(struct srv_api *a, int64_t id, struct tb_lap *lap,
 			      struct tb_error *err)
 {
@@ -212,7 +202,7 @@ static bool track_key(struct srv_api *a, const struct store_session_row *s,
 	struct tb_lap lap;
 	struct tb_error err;
 	tb_lap_init(&lap);
-	len = best && get_lap(a, best, &lap, &err) == TB_OK ? lap_dist_max(&lap)
+	len = best && get_lap(a, best, &lap, &err) == TB_OK ? tb_lap_max(&lap, TB_CH_LAP_DIST)
 							    : NAN;
 	tb_lap_release(&lap);
 	if (!(len > 100 && len < 1e6))

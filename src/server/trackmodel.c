@@ -50,16 +50,6 @@ static int on_lap(void *ctx, const struct store_lap_row *r)
 	return 0;
 }
 
-static double lap_dist_max(const struct tb_lap *lap)
-{
-	double m = NAN;
-	const double *d = lap->col[TB_CH_LAP_DIST];
-	for (size_t i = 0; d && i < lap->n; i++)
-		if ((lap->mask[i] & TB_CHBIT(TB_CH_LAP_DIST)) && isfinite(d[i]))
-			m = isnan(m) || d[i] > m ? d[i] : m;
-	return m;
-}
-
 static bool key_of(const struct store_session_row *s, const struct tb_lap *ref,
 		   struct tm_key *k)
 {
@@ -76,7 +66,7 @@ static bool key_of(const struct store_session_row *s, const struct tb_lap *ref,
 			 s->info.track_length_m);
 		return true;
 	}
-	double len = ref ? lap_dist_max(ref) : NAN;
+	double len = ref ? tb_lap_max(ref, TB_CH_LAP_DIST) : NAN;
 	if (!(len > 100 && len < 1e6))
 		return false;
 	double r = KEY_LEN_ROUND_M;
