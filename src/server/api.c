@@ -21,6 +21,7 @@ struct srv_api {
 				      sessions without a stored model: GETs
 				      never write to the store */
 	pthread_mutex_t import_mu; /* one import at a time */
+	struct srv_coach_model coach;
 	char db_url[SRV_STR_MAX];
 };
 
@@ -1159,6 +1160,7 @@ enum tb_status srv__api_create(const char *db_url, struct srv_api **out,
 	}
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_mutex_init(&a->import_mu, NULL);
+	srv__coach_model_init(&a->coach);
 	*out = a;
 	return TB_OK;
 }
@@ -1185,6 +1187,7 @@ void srv__api_destroy(struct srv_api *a)
 		return;
 	store_close(a->st);
 	srv_tm_cache_destroy(a->tm);
+	srv__coach_model_release(&a->coach);
 	pthread_mutex_destroy(&a->mu);
 	pthread_mutex_destroy(&a->import_mu);
 	tb_free(a);
@@ -1217,7 +1220,8 @@ void srv__api_get(struct srv_api *a, enum srv_ep ep, int64_t id,
 		get_refs(a, r);
 		break;
 	case SRV_EP_LAP_COACH:
-		srv__api_coach(a->st, &a->mu, a->tm, id, arg, ctx, r);
+		srv__api_coach(a->st, &a->mu, a->tm, &a->coach, id, arg, ctx,
+			       r);
 		break;
 	default:
 		srv__reply_error(r, 404, "not found", "no such endpoint");

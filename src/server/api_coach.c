@@ -109,8 +109,8 @@ out:
 }
 
 void srv__api_coach(struct store *st, pthread_mutex_t *mu,
-		    struct srv_tm_cache *tm, int64_t id, srv_arg_fn arg,
-		    void *ctx, struct srv_reply *r)
+		    struct srv_tm_cache *tm, struct srv_coach_model *cm,
+		    int64_t id, srv_arg_fn arg, void *ctx, struct srv_reply *r)
 {
 	memset(r, 0, sizeof(*r));
 	struct job *j = tb_calloc(1, sizeof(*j));
@@ -120,7 +120,7 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu,
 	}
 	tb_lap_init(&j->lap);
 	tb_lap_init(&j->ref);
-	struct coach_model *m = NULL;
+	bool locked = false;
 	struct tb_error err;
 	tb_error_clear(&err);
 	if (!load(st, mu, tm, id, arg(ctx, "ref"), j, r))
@@ -134,10 +134,13 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu,
 				 "on a distance grid");
 		goto out;
 	}
-	if (coach_model_open(NULL, &m, &err) != TB_OK) {
+	pthread_mutex_lock(&cm->mu);
+	locked = true;
+	if (!cm->m && coach_model_open(NULL, &cm->m, &err) != TB_OK) {
 		srv__reply_error(r, 503, "no coach model", err.msg);
 		goto out;
 	}
+	struct coach_model *m = cm->m;
 	/* The session's corners: the numbers analyze and the track view
 	 * show (the reference's own only if the session has none). */
 	const struct ana_grid *refs[] = {&j->gr};
@@ -155,7 +158,8 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu,
 	if (coach_lap_json(&j->res, true, &res, &err) != TB_OK ||
 	    tb_buf_printf(&r->body, "{\"warnings\":[%s],%.*s",
 			  (j->lrow.flags & TB_LAP_TRAFFIC) ? "\"traffic\"" : "",
-			  (int)res.len - 1, (const char *)res.data + 1) != TB_OK) {
+			  (int)res.len - 1,
+			  (const char *)res.data + 1) != TB_OK) {
 		tb_buf_release(&res);
 		tb_buf_release(&r->body);
 		srv__reply_error(r, 500, "coach", err.msg);
@@ -165,7 +169,21 @@ void srv__api_coach(struct store *st, pthread_mutex_t *mu,
 	r->code = 200;
 	r->type = "application/json";
 out:
-	coach_model_destroy(m);
+	if (locked)
+		pthread_mutex_unlock(&cm->mu);
 	job_release(j);
 	tb_free(j);
+}
+
+void srv__coach_model_init(struct srv_coach_model *cm)
+{
+	pthread_mutex_init(&cm->mu, NULL);
+	cm->m = NULL;
+}
+
+void srv__coach_model_release(struct srv_coach_model *cm)
+{
+	coach_model_destroy(cm->m);
+	cm->m = NULL;
+	pthread_mutex_destroy(&cm->mu);
 }

@@ -152,8 +152,19 @@ void srv__ui_get(struct srv_api *a, enum srv_ep ep, int64_t id, const char *url,
 
 /* GET /laps/{id}/coach (api_coach.c): st is the API's read handle and
  * tm its track model cache, both used under mu; r is initialised here. */
+/* The coach's model, opened once by the first request that needs it
+ * (a failure is not kept: the next request tries again) and used under
+ * mu, so predictions never run concurrently on one booster. */
+struct coach_model;
+struct srv_coach_model {
+	pthread_mutex_t mu;
+	struct coach_model *m;
+};
+void srv__coach_model_init(struct srv_coach_model *cm);
+void srv__coach_model_release(struct srv_coach_model *cm);
 void srv__api_coach(struct store *st, pthread_mutex_t *mu,
-		    struct srv_tm_cache *tm, int64_t id, srv_arg_fn arg,
-		    void *ctx, struct srv_reply *r);
+		    struct srv_tm_cache *tm, struct srv_coach_model *cm,
+		    int64_t id, srv_arg_fn arg, void *ctx,
+		    struct srv_reply *r);
 
 #endif /* TB_SERVER_API_INT_H */
