@@ -12,6 +12,7 @@
 
 #include "ingest/codemasters.h"
 #include "ingest/proto.h"
+#include "ingest/stage.h"
 
 static uint64_t rng_state;
 
@@ -423,6 +424,51 @@ static void test_stage_mode(void **state)
 	ingest_proto_codemasters.destroy(inst);
 }
 
+struct kept_run {
+	int n;
+	int32_t lap_ms, sector_ms[3];
+	uint32_t flags;
+};
+
+static void keep_run(void *ctx, struct tb_lap *lap)
+{
+	struct kept_run *k = ctx;
+	k->n++;
+	k->lap_ms = lap->lap_time_ms;
+	memcpy(k->sector_ms, lap->sector_ms, sizeof(k->sector_ms));
+	k->flags = lap->flags;
+}
+
+/* Split times near INT32_MAX (a damaged or hostile datagram) do not
+ * overflow the third sector's sum: it stays unknown, the run is kept
+ * with its clock's time. */
+static void test_stage_huge_splits(void **state)
+{
+	(void)state;
+	struct kept_run k = {0};
+	struct stage_asm *a;
+	assert_int_equal(stage_asm_create(keep_run, &k, &a), TB_OK);
+	struct stage_state s = {.progress = -1, .length_m = 1000};
+	s.split_ms[0] = INT32_MAX - 5;
+	s.split_ms[1] = INT32_MAX - 7;
+	for (int i = 0; i <= 100; i++) {
+		struct tb_frame f;
+		tb_frame_clear(&f);
+		tb_frame_set(&f, TB_CH_TIME, 1.0 + 0.5 * i);
+		s.time_s = 0.5 * i;
+		s.dist_m = 10.0 * i;
+		assert_int_equal(stage_asm_frame(a, &f, &s), TB_OK);
+	}
+	stage_asm_end(a);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.lap_ms, 50000);
+	assert_int_equal(k.sector_ms[0], INT32_MAX - 5);
+	assert_int_equal(k.sector_ms[1], INT32_MAX - 7);
+	assert_int_equal(k.sector_ms[2], TB_TIME_UNKNOWN);
+	assert_false(k.flags & TB_LAP_INCOMPLETE);
+	stage_asm_destroy(a);
+}
+
 static void test_gen_lap_mode(void **state)
 {
 	(void)state;
@@ -478,6 +524,7 @@ int main(void)
 	    cmocka_unit_test(test_sniff),
 	    cmocka_unit_test(test_units),
 	    cmocka_unit_test(test_stage_mode),
+	    cmocka_unit_test(test_stage_huge_splits),
 	    cmocka_unit_test(test_gen_lap_mode),
 	    cmocka_unit_test(test_registry),
 	};

@@ -112,6 +112,37 @@ static void test_laps_from_counter(void **state)
 	sink_release(&s);
 }
 
+/* Sector times near INT32_MAX (a damaged or hostile datagram) do not
+ * overflow the third sector's sum: it stays unknown. */
+static void test_huge_sectors(void **state)
+{
+	(void)state;
+	struct sink s = {0};
+	struct lap_asm *a;
+	assert_int_equal(lap_asm_create(1, on_done, &s, &a), TB_OK);
+	for (int i = 0; i < 3; i++) {
+		struct lap_state ls;
+		memset(&ls, 0, sizeof(ls));
+		ls.lap_num = i < 2 ? 1 : 2;
+		ls.cur_lap_ms = 100 * i;
+		ls.last_lap_ms = i < 2 ? 0 : 90000;
+		if (i == 1) {
+			ls.sector_ms[0] = INT32_MAX - 5;
+			ls.sector_ms[1] = INT32_MAX - 7;
+		}
+		struct tb_frame f;
+		tb_frame_clear(&f);
+		tb_frame_set(&f, TB_CH_TIME, 0.1 * i);
+		assert_int_equal(lap_asm_frame(a, 0, &f, &ls), TB_OK);
+	}
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.laps[0].lap_time_ms, 90000);
+	assert_int_equal(s.laps[0].sector_ms[0], INT32_MAX - 5);
+	assert_int_equal(s.laps[0].sector_ms[2], TB_TIME_UNKNOWN);
+	lap_asm_destroy(a);
+	sink_release(&s);
+}
+
 static void test_rewind_in_lap(void **state)
 {
 	(void)state;
@@ -196,6 +227,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_laps_from_counter),
+		cmocka_unit_test(test_huge_sectors),
 		cmocka_unit_test(test_rewind_in_lap),
 		cmocka_unit_test(test_rewind_into_previous_lap),
 		cmocka_unit_test(test_late_join_and_flags),

@@ -111,8 +111,9 @@ static void finish_lap(struct lap_asm *a, struct car_state *c, bool timed,
 			lap->sector_ms[0] = c->s1;
 		if (c->s2 > 0)
 			lap->sector_ms[1] = c->s2;
-		if (c->s1 > 0 && c->s2 > 0 && last_lap_ms > c->s1 + c->s2)
-			lap->sector_ms[2] = last_lap_ms - c->s1 - c->s2;
+		int64_t s12 = (int64_t)c->s1 + c->s2; /* untrusted: 64 bits */
+		if (c->s1 > 0 && c->s2 > 0 && last_lap_ms > s12)
+			lap->sector_ms[2] = (int32_t)(last_lap_ms - s12);
 		a->stats.laps_complete++;
 	} else {
 		a->stats.laps_incomplete++;

@@ -71,10 +71,16 @@ static void end_run(struct stage_asm *a)
 	if (a->s2 > 0)
 		lap->sector_ms[1] = a->s2;
 	if (complete) {
-		int32_t ms = (int32_t)lrint(a->last_time * 1000.0);
-		lap->lap_time_ms = ms;
-		if (a->s1 > 0 && a->s2 > 0 && ms > a->s1 + a->s2)
-			lap->sector_ms[2] = ms - a->s1 - a->s2;
+		/* the game's clock and splits are untrusted: sums in 64 bits,
+		 * a clock past what a lap time holds stays unknown */
+		double t_ms = a->last_time * 1000.0;
+		int64_t ms = t_ms > 0 && t_ms < (double)INT32_MAX
+				 ? (int64_t)lrint(t_ms)
+				 : TB_TIME_UNKNOWN;
+		int64_t s12 = (int64_t)a->s1 + a->s2;
+		lap->lap_time_ms = (int32_t)ms;
+		if (ms > 0 && a->s1 > 0 && a->s2 > 0 && ms > s12)
+			lap->sector_ms[2] = (int32_t)(ms - s12);
 		a->finished = true;
 		a->fin_time = a->last_time;
 		a->fin_dist = a->last_dist;
